@@ -1,0 +1,131 @@
+//! Wires the layers together: store, signalling, HTTP. Building does no I/O;
+//! `serve` runs the result on a listener the caller owns, until the shutdown
+//! future resolves.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use socketioxide::SocketIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::http::{self, Assets, HttpState, Pages};
+use crate::signalling::{self, Hub};
+use crate::store::{MemoryStore, RoomStore};
+use crate::telemetry::Metrics;
+
+/// How long the engine accepts a single message before closing the
+/// connection. Far above the protocol's payload limit, which is answered with
+/// `too-large` instead; this only stops a client from making the server
+/// buffer without bound.
+const TRANSPORT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// How long shutdown waits for open requests before giving up on them.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct App {
+    pub router: Router,
+    pub io: SocketIo,
+    pub hub: Arc<Hub>,
+    sweeper: JoinHandle<()>,
+}
+
+impl App {
+    /// Builds the server with the in-memory room store.
+    pub fn new(config: &Config) -> Self {
+        Self::with_store(config, Arc::new(MemoryStore::new(config.room_rules())))
+    }
+
+    pub fn with_store(config: &Config, store: Arc<dyn RoomStore>) -> Self {
+        let metrics = Arc::new(Metrics::new(
+            &signalling::event_names(),
+            &signalling::error_codes(),
+        ));
+        let hub = Arc::new(Hub {
+            store,
+            metrics,
+            rules: config.room_rules(),
+            ice_servers: config.ice_servers.clone(),
+        });
+        let (socket_layer, io) = SocketIo::builder()
+            .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
+            .ws_max_message_size(TRANSPORT_MAX_MESSAGE_BYTES)
+            .max_buffer_size(256)
+            .with_state(Arc::clone(&hub))
+            .build_layer();
+        let sweeper = signalling::attach(&io, Arc::clone(&hub));
+
+        let assets = Arc::new(Assets::new());
+        let pages = Arc::new(Pages::render(&assets.base()));
+        let state = HttpState {
+            hub: Arc::clone(&hub),
+            pages,
+            assets,
+        };
+        let router = http::router(state)
+            .layer(socket_layer)
+            .layer(axum::middleware::map_response(http::security_headers));
+        Self {
+            router,
+            io,
+            hub,
+            sweeper,
+        }
+    }
+
+    /// Serves until `shutdown` resolves, then closes every Socket.IO
+    /// connection and waits (a bounded time) for open requests.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let Self {
+            router,
+            io,
+            sweeper,
+            ..
+        } = self;
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let graceful = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            let _ = stopping_tx.send(());
+            io.close().await;
+        };
+        let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
+        let result = tokio::select! {
+            result = server => result,
+            () = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(SHUTDOWN_TIMEOUT).await;
+            } => {
+                tracing::warn!("open connections did not finish in time; stopping anyway");
+                Ok(())
+            }
+        };
+        sweeper.abort();
+        result
+    }
+}
+
+/// Tells the person who started the server where to open it.
+pub fn announce(addr: std::net::SocketAddr) {
+    let shown = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    tracing::info!(%addr, "serving");
+    println!("duet is ready: open http://{shown}/ in a browser");
+    if addr.ip().is_unspecified() {
+        println!(
+            "(listening on every interface: other machines use this machine's address, port {})",
+            addr.port()
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! For operators: `/healthz` and `/metrics`.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+
+use super::HttpState;
+
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+    let metrics = &state.hub.metrics;
+    match state.hub.store.stats().await {
+        Ok(stats) => {
+            metrics.rooms.set(stats.rooms as f64);
+            metrics.peers.set(stats.peers as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "room store figures unavailable for /metrics"),
+    }
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+}

@@ -1,0 +1,93 @@
+//! The two pages: home, and the call page of a room.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use rust_embed::Embed;
+
+use super::HttpState;
+use crate::domain::RoomId;
+
+#[derive(Embed)]
+#[folder = "web/pages/"]
+struct Templates;
+
+/// The pages, rendered once at start.
+pub struct Pages {
+    home: String,
+    missing_room: String,
+    call: String,
+}
+
+const MISSING_ROOM: &str = "This room does not exist. The link may be mistyped, or the room \
+expired after staying empty. Start a new call, or ask for a new link.";
+
+impl Pages {
+    /// Fills in the asset path (and, for the missing-room page, the notice).
+    pub fn render(assets_base: &str) -> Self {
+        let template = |name: &str| {
+            let file =
+                Templates::get(name).unwrap_or_else(|| panic!("page template {name} is embedded"));
+            String::from_utf8_lossy(&file.data).replace("{{assets}}", assets_base)
+        };
+        let home = template("index.html");
+        Self {
+            missing_room: home
+                .replace("{{notice}}", MISSING_ROOM)
+                .replace("{{notice-kind}}", "missing-room"),
+            home: home
+                .replace("{{notice}}", "")
+                .replace("{{notice-kind}}", ""),
+            call: template("call.html"),
+        }
+    }
+}
+
+fn html(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            // Pages are small and say which asset version to load: always ask.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body.to_owned(),
+    )
+        .into_response()
+}
+
+pub async fn home(State(state): State<HttpState>) -> Response {
+    html(StatusCode::OK, &state.pages.home)
+}
+
+/// The call page when the room exists; otherwise the home page saying so.
+pub async fn call(State(state): State<HttpState>, Path(raw): Path<String>) -> Response {
+    let Ok(room_id) = RoomId::parse(&raw) else {
+        return html(StatusCode::NOT_FOUND, &state.pages.missing_room);
+    };
+    match state.hub.store.room(&room_id).await {
+        Ok(Some(_)) => html(StatusCode::OK, &state.pages.call),
+        Ok(None) => html(StatusCode::NOT_FOUND, &state.pages.missing_room),
+        Err(e) => {
+            tracing::error!(error = %e, "room lookup failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server cannot look rooms up right now\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `/r/{room_id}` to `/r/{room_id}/`, keeping any query.
+pub async fn add_slash(OriginalUri(uri): OriginalUri) -> Redirect {
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::permanent(&format!("{}/{query}", uri.path()))
+}
+
+pub async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}

@@ -1,0 +1,31 @@
+//! duet: a private one-to-one video call. Two people open the same link; the
+//! video and audio go straight between their browsers, and this server only
+//! introduces them (signalling over Socket.IO) and serves the pages.
+//!
+//! # Layout
+//!
+//! Data flows one way, from the edge to the store:
+//!
+//! - [`http`]: the HTTP edge — pages, embedded assets, the rooms API,
+//!   `/healthz`, `/metrics`, security headers.
+//! - [`signalling`]: the Socket.IO edge and the protocol's handlers: checks on
+//!   arrival, the event table, relaying, announcements, the expiry sweeper.
+//! - [`store`]: rooms and seats behind the [`store::RoomStore`] trait; knows
+//!   nothing of HTTP or Socket.IO.
+//! - [`domain`]: validated words of the protocol (room ids, names, tokens).
+//!
+//! At the side: [`config`] (flags and environment), [`telemetry`] (logs and
+//! metrics), [`shutdown`] (the stop signal), and [`app`], which wires it all
+//! together and serves it.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod shutdown;
+pub mod signalling;
+pub mod store;
+pub mod telemetry;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,33 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use duet::{App, Config, shutdown, telemetry};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    if let Err(e) = telemetry::init_logging(config.log_format, &config.log_level, std::io::stderr) {
+        eprintln!("duet: {e}");
+        return ExitCode::FAILURE;
+    }
+    let listener = match TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("duet: cannot listen on {}: {e}", config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = App::new(&config);
+    match listener.local_addr() {
+        Ok(addr) => duet::app::announce(addr),
+        Err(e) => tracing::warn!(error = %e, "listening, address unknown"),
+    }
+    match app.serve(listener, shutdown::signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("duet: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Everything one event handler works with, and the one way it answers.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, SocketRef};
+
+use super::Hub;
+use super::error::SignalError;
+use super::payloads::{ErrorEvent, Failed, Nothing, Ok};
+use super::session::Session;
+use crate::store::StoreError;
+
+pub struct EventContext {
+    pub socket: SocketRef,
+    pub io: SocketIo,
+    pub hub: Arc<Hub>,
+    pub session: Arc<Session>,
+    /// The event name as the client sent it, for the `error` event.
+    pub event: String,
+    reply: Mutex<Reply>,
+}
+
+enum Reply {
+    /// Not answered yet; the sender is there if the client asked for an ack.
+    Pending(Option<AckSender>),
+    Answered,
+}
+
+impl EventContext {
+    pub fn new(
+        socket: SocketRef,
+        io: SocketIo,
+        hub: Arc<Hub>,
+        session: Arc<Session>,
+        event: String,
+        ack: Option<AckSender>,
+    ) -> Self {
+        Self {
+            socket,
+            io,
+            hub,
+            session,
+            event,
+            reply: Mutex::new(Reply::Pending(ack)),
+        }
+    }
+
+    /// Sends the success acknowledgement `{"ok": true, ...body}` now, so the
+    /// client has it before the events that follow from its request.
+    pub fn ack<T: Serialize>(&self, body: T) {
+        if let Some(ack) = self.take_reply() {
+            if let Err(e) = ack.send(&Ok { ok: true, body }) {
+                tracing::debug!(error = %e, "acknowledgement not sent");
+            }
+        }
+    }
+
+    /// Answers with the handler's result unless the handler already did.
+    pub fn finish(&self, result: Result<(), SignalError>) {
+        match result {
+            Result::Ok(()) => self.ack(Nothing {}),
+            Err(error) => self.fail(&error),
+        }
+    }
+
+    fn fail(&self, error: &SignalError) {
+        self.hub.metrics.error_answered(error.code.as_str());
+        let mut reply = self.reply.lock().unwrap_or_else(PoisonError::into_inner);
+        let sent = match std::mem::replace(&mut *reply, Reply::Answered) {
+            Reply::Answered => {
+                tracing::warn!(%error, event = %self.event, "failure after the request was answered");
+                return;
+            }
+            Reply::Pending(Some(ack)) => ack.send(&Failed {
+                ok: false,
+                error: error.code.as_str(),
+                message: &error.message,
+            }),
+            Reply::Pending(None) => self.socket.emit(
+                "error",
+                &ErrorEvent {
+                    error: error.code.as_str(),
+                    message: &error.message,
+                    event: &self.event,
+                },
+            ),
+        };
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "error reply not sent");
+        }
+    }
+
+    fn take_reply(&self) -> Option<AckSender> {
+        let mut reply = self.reply.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *reply, Reply::Answered) {
+            Reply::Pending(ack) => ack,
+            Reply::Answered => None,
+        }
+    }
+
+    /// Passes a store error on, first letting go of a seat that the store
+    /// says this connection no longer holds (another connection took it back
+    /// with `rejoin`).
+    pub fn seat_lost_on(&self, error: StoreError) -> SignalError {
+        if error == StoreError::NotSeated {
+            self.session.stand(&self.socket);
+        }
+        error.into()
+    }
+}

@@ -1,0 +1,104 @@
+//! The signalling edge: Socket.IO connections, the protocol's events, and the
+//! replies. Handlers validate, call the room store, and emit.
+//!
+//! - `inbound`: every event's checks on arrival (size, allowance, binary).
+//! - `dispatch`: the event table.
+//! - `rooms`, `relay`: the handlers.
+//! - `announce`, `audience`: what others are told, and through which rooms.
+//! - `session`, `sequencer`, `rate_limit`: per-connection state.
+//! - `expiry`: the sweeper that ends seats after the reconnect grace.
+//! - `error`: the protocol's error codes.
+
+mod announce;
+mod audience;
+mod context;
+mod dispatch;
+pub mod error;
+mod expiry;
+mod inbound;
+pub mod payloads;
+mod rate_limit;
+mod relay;
+mod rooms;
+mod sequencer;
+mod session;
+
+use std::sync::Arc;
+
+use socketioxide::SocketIo;
+use socketioxide::extract::{SocketRef, State};
+use tokio::task::JoinHandle;
+
+use crate::domain::{ConnId, IceServer, PeerId};
+use crate::store::{RoomRules, RoomStore};
+use crate::telemetry::Metrics;
+
+pub use error::{ErrorCode, SignalError};
+pub use inbound::{EventName, MAX_PAYLOAD_BYTES};
+pub use rooms::{CreatedRoom, create_room};
+use session::Session;
+
+/// What every handler shares.
+pub struct Hub {
+    pub store: Arc<dyn RoomStore>,
+    pub metrics: Arc<Metrics>,
+    pub rules: RoomRules,
+    /// Handed to each peer in the `join` acknowledgement.
+    pub ice_servers: Vec<IceServer>,
+}
+
+impl Hub {
+    /// The ICE servers for one peer.
+    pub fn ice_servers_for(&self, _peer_id: &PeerId) -> Vec<IceServer> {
+        self.ice_servers.clone()
+    }
+}
+
+/// The names of the events, for metrics.
+pub fn event_names() -> Vec<&'static str> {
+    EventName::ALL.iter().map(|e| e.as_str()).collect()
+}
+
+/// The error codes, for metrics.
+pub fn error_codes() -> Vec<&'static str> {
+    ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// Serves the protocol on the default namespace of `io`, and starts the
+/// sweeper; the returned task runs until aborted.
+pub fn attach(io: &SocketIo, hub: Arc<Hub>) -> JoinHandle<()> {
+    io.ns("/", on_connect);
+    expiry::spawn_sweeper(
+        Arc::clone(&hub),
+        io.clone(),
+        expiry::sweep_interval(&hub.rules),
+    )
+}
+
+async fn on_connect(socket: SocketRef, State(hub): State<Arc<Hub>>) {
+    hub.metrics.connections.increment(1.0);
+    let session = Arc::new(Session::new(ConnId::new(socket.id.to_string())));
+    socket.extensions.insert(session);
+    socket.on_fallback(dispatch::on_event);
+    socket.on_disconnect(on_disconnect);
+}
+
+/// A dropped connection keeps its seat for the reconnect grace; the media
+/// between the browsers does not need the signalling socket.
+async fn on_disconnect(socket: SocketRef, State(hub): State<Arc<Hub>>) {
+    hub.metrics.connections.decrement(1.0);
+    let Some(session) = socket.extensions.get::<Arc<Session>>() else {
+        return;
+    };
+    let ticket = session.ticket();
+    ticket.turn().await;
+    if let Some(seat) = session.seat() {
+        if let Err(e) = hub
+            .store
+            .detach(&seat.room_id, &seat.peer_id, &session.conn)
+            .await
+        {
+            tracing::warn!(error = %e, "could not hold the seat of a dropped connection");
+        }
+    }
+}

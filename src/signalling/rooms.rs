@@ -1,0 +1,193 @@
+//! Rooms and seats: `create-room`, `room-info`, `join`, `rejoin`, `cut-the-call`.
+
+use super::announce::{self, Departure};
+use super::context::EventContext;
+use super::error::{ErrorCode, SignalError};
+use super::payloads::{
+    CreateRoomRequest, Empty, FullRoom, JoinRequest, Joined, RejoinRequest, RoomCreated, RoomInfo,
+    RoomInfoRequest,
+};
+use super::session::SeatRef;
+use crate::domain::{PeerId, PeerName, RejoinToken, RoomId};
+use crate::store::{Created, NewSeat, RoomStore, Seated, StoreError};
+
+/// A room made or handed out again, for `create-room` and `POST /api/rooms`.
+pub struct CreatedRoom {
+    pub room_id: RoomId,
+    pub created: Created,
+    pub max_users: u32,
+}
+
+/// Creates the requested room, or a fresh one with an unguessable id.
+pub async fn create_room(
+    store: &dyn RoomStore,
+    requested: Option<RoomId>,
+) -> Result<CreatedRoom, SignalError> {
+    if let Some(room_id) = requested {
+        let (created, max_users) = store.create_room(&room_id).await?;
+        return Ok(CreatedRoom {
+            room_id,
+            created,
+            max_users,
+        });
+    }
+    loop {
+        // With 80 random bits a collision is all but impossible; if one ever
+        // happens, someone else's room must not be handed out.
+        let room_id = RoomId::generate();
+        match store.create_room(&room_id).await {
+            Ok((Created::New, max_users)) => {
+                return Ok(CreatedRoom {
+                    room_id,
+                    created: Created::New,
+                    max_users,
+                });
+            }
+            Ok((Created::ExistingEmpty, _)) | Err(StoreError::RoomTaken) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+pub async fn create(cx: &EventContext, req: CreateRoomRequest) -> Result<(), SignalError> {
+    let requested = req.room_id.as_deref().map(RoomId::parse).transpose()?;
+    let room = create_room(&*cx.hub.store, requested).await?;
+    cx.ack(RoomCreated::from(room));
+    Ok(())
+}
+
+pub async fn info(cx: &EventContext, req: RoomInfoRequest) -> Result<(), SignalError> {
+    let room_id = RoomId::parse(&req.room_id)?;
+    let watch = req.watch.unwrap_or(false);
+    // Watch before reading, so no change between the two is missed.
+    cx.session.watch(&cx.socket, watch.then(|| room_id.clone()));
+    let Some(view) = cx.hub.store.room(&room_id).await? else {
+        cx.session.watch(&cx.socket, None);
+        return Err(StoreError::NoSuchRoom.into());
+    };
+    cx.ack(RoomInfo::from(view));
+    Ok(())
+}
+
+pub async fn join(cx: &EventContext, req: JoinRequest) -> Result<(), SignalError> {
+    let room_id = RoomId::parse(&req.room_id)?;
+    let name = PeerName::parse(&req.name);
+    let already_seated = cx.session.seat().is_some();
+    // The protocol ranks a missing room above a bad name or a second join.
+    if (name.is_err() || already_seated) && cx.hub.store.room(&room_id).await?.is_none() {
+        return Err(StoreError::NoSuchRoom.into());
+    }
+    let name = name?;
+    if already_seated {
+        return Err(SignalError::new(
+            ErrorCode::AlreadyJoined,
+            "this connection is already in a room; hang up first",
+        ));
+    }
+
+    let seat = SeatRef {
+        room_id: room_id.clone(),
+        peer_id: PeerId::generate(),
+    };
+    // In the seat's rooms before taking it, so that nothing addressed to the
+    // new seat can go past the socket.
+    cx.session.sit(&cx.socket, seat.clone());
+    let new_seat = NewSeat {
+        peer_id: seat.peer_id.clone(),
+        name,
+        rejoin_token: RejoinToken::generate(),
+        conn: cx.session.conn.clone(),
+    };
+    let seated = match cx.hub.store.take_seat(&room_id, new_seat).await {
+        Ok(seated) => seated,
+        Err(e) => {
+            cx.session.stand(&cx.socket);
+            if let StoreError::Full { max_users } = e {
+                let full = FullRoom {
+                    room_id: &room_id,
+                    max_users,
+                };
+                if let Err(e) = cx.socket.emit("full-room", &full) {
+                    tracing::debug!(error = %e, "full-room not sent");
+                }
+            }
+            return Err(e.into());
+        }
+    };
+    cx.session.watch(&cx.socket, None);
+    tracing::debug!(peer = %seat.peer_id, "joined");
+    cx.ack(joined(cx, room_id.clone(), &seated));
+    announce::arrival(&cx.io, &room_id, &seated).await;
+    Ok(())
+}
+
+pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalError> {
+    let room_id = RoomId::parse(&req.room_id)?;
+    if cx.session.seat().is_some() {
+        return Err(SignalError::new(
+            ErrorCode::AlreadyJoined,
+            "this connection is already in a room",
+        ));
+    }
+    let peer_id = PeerId::from_client(&req.peer_id);
+    let token = RejoinToken::from_client(&req.rejoin_token);
+    let seated = cx
+        .hub
+        .store
+        .retake_seat(&room_id, &peer_id, &token, cx.session.conn.clone())
+        .await?;
+    if seated.replaced_conn.is_some() {
+        // The old connection may still be open (its network dropped and the
+        // server has not noticed): it stops receiving for the seat at once.
+        let rooms = [
+            super::audience::peer(&peer_id),
+            super::audience::members(&room_id),
+        ];
+        if let Err(e) = cx
+            .io
+            .within(super::audience::peer(&peer_id))
+            .leave(rooms)
+            .await
+        {
+            tracing::warn!(error = %e, "replaced connection not moved out of the room");
+        }
+    }
+    cx.session.sit(
+        &cx.socket,
+        SeatRef {
+            room_id: room_id.clone(),
+            peer_id,
+        },
+    );
+    cx.session.watch(&cx.socket, None);
+    tracing::debug!(peer = %seated.member.peer_id, "rejoined");
+    cx.ack(joined(cx, room_id, &seated));
+    Ok(())
+}
+
+pub async fn cut_the_call(cx: &EventContext, _: Empty) -> Result<(), SignalError> {
+    let seat = cx.session.seat().ok_or_else(SignalError::not_joined)?;
+    let vacated = cx
+        .hub
+        .store
+        .leave(&seat.room_id, &seat.peer_id, &cx.session.conn)
+        .await
+        .map_err(|e| cx.seat_lost_on(e))?;
+    cx.session.stand(&cx.socket);
+    tracing::debug!(peer = %seat.peer_id, "hung up");
+    cx.ack(super::payloads::Nothing {});
+    announce::departure(&cx.io, &vacated, Departure::Hangup).await;
+    Ok(())
+}
+
+fn joined(cx: &EventContext, room_id: RoomId, seated: &Seated) -> Joined {
+    Joined {
+        room_id,
+        peer_id: seated.member.peer_id.clone(),
+        max_users: seated.max_users,
+        members: seated.others(),
+        ice_servers: cx.hub.ice_servers_for(&seated.member.peer_id),
+        rejoin_token: seated.rejoin_token.clone(),
+        polite: seated.arrived_later(),
+    }
+}

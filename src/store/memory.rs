@@ -1,0 +1,358 @@
+//! The room store of a single server: everything in one map behind one lock.
+//!
+//! A std `Mutex` is right here: every operation is a few map lookups, nothing
+//! awaits while the lock is held, and the async trait methods never yield
+//! inside it.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use super::{
+    Created, Member, NewSeat, RoomRules, RoomStore, RoomView, Route, Seated, StoreError,
+    StoreResult, StoreStats, Vacated,
+};
+use crate::domain::{ConnId, PeerId, RejoinToken, RoomId};
+
+pub struct MemoryStore {
+    rules: RoomRules,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    rooms: HashMap<RoomId, Room>,
+    /// When something may be due to expire, earliest first. An entry is only
+    /// a hint: it is checked against the room when it comes due, so nothing
+    /// has to be removed from here when a seat is taken back or refilled.
+    deadlines: BinaryHeap<Reverse<(Instant, Due)>>,
+    seated: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    Grace(RoomId, PeerId),
+    EmptyRoom(RoomId),
+}
+
+struct Room {
+    max_users: u32,
+    /// In join order.
+    seats: Vec<Seat>,
+    /// Set while nobody sits in the room: its time-to-live runs from here.
+    empty_since: Option<Instant>,
+}
+
+struct Seat {
+    member: Member,
+    rejoin_token: RejoinToken,
+    /// `None` while the connection is gone and the grace runs.
+    conn: Option<ConnId>,
+    /// When the grace of a detached seat runs out.
+    grace_until: Option<Instant>,
+}
+
+impl Room {
+    fn members(&self) -> Vec<Member> {
+        self.seats.iter().map(|s| s.member.clone()).collect()
+    }
+
+    fn seat(&self, peer_id: &PeerId) -> Option<&Seat> {
+        self.seats.iter().find(|s| &s.member.peer_id == peer_id)
+    }
+
+    fn seat_mut(&mut self, peer_id: &PeerId) -> Option<&mut Seat> {
+        self.seats.iter_mut().find(|s| &s.member.peer_id == peer_id)
+    }
+
+    fn is_expired(&self, ttl: std::time::Duration, now: Instant) -> bool {
+        self.empty_since.is_some_and(|since| since + ttl <= now)
+    }
+
+    fn seated(&self, seat: &Seat, replaced_conn: Option<ConnId>) -> Seated {
+        Seated {
+            member: seat.member.clone(),
+            max_users: self.max_users,
+            members: self.members(),
+            rejoin_token: seat.rejoin_token.clone(),
+            replaced_conn,
+        }
+    }
+}
+
+impl MemoryStore {
+    pub fn new(rules: RoomRules) -> Self {
+        Self {
+            rules,
+            state: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change below is completed before anything can panic, so the
+        // state behind a poisoned lock is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    /// The room, unless it outlived its time-to-live (then it is removed now
+    /// rather than at the next sweep).
+    fn live_room(
+        &mut self,
+        room_id: &RoomId,
+        rules: &RoomRules,
+        now: Instant,
+    ) -> Option<&mut Room> {
+        if self
+            .rooms
+            .get(room_id)
+            .is_some_and(|room| room.is_expired(rules.room_ttl, now))
+        {
+            self.rooms.remove(room_id);
+        }
+        self.rooms.get_mut(room_id)
+    }
+
+    fn remove_seat(
+        &mut self,
+        room_id: &RoomId,
+        peer_id: &PeerId,
+        rules: &RoomRules,
+        now: Instant,
+    ) -> Option<Vacated> {
+        let room = self.rooms.get_mut(room_id)?;
+        let index = room
+            .seats
+            .iter()
+            .position(|s| &s.member.peer_id == peer_id)?;
+        let seat = room.seats.remove(index);
+        self.seated -= 1;
+        if room.seats.is_empty() {
+            room.empty_since = Some(now);
+            self.deadlines.push(Reverse((
+                now + rules.room_ttl,
+                Due::EmptyRoom(room_id.clone()),
+            )));
+        }
+        Some(Vacated {
+            room_id: room_id.clone(),
+            member: seat.member,
+            members: room.members(),
+        })
+    }
+}
+
+#[async_trait]
+impl RoomStore for MemoryStore {
+    async fn create_room(&self, room_id: &RoomId) -> StoreResult<(Created, u32)> {
+        let now = Instant::now();
+        let rules = self.rules;
+        let mut state = self.lock();
+        if let Some(room) = state.live_room(room_id, &rules, now) {
+            return if room.seats.is_empty() {
+                Ok((Created::ExistingEmpty, room.max_users))
+            } else {
+                Err(StoreError::RoomTaken)
+            };
+        }
+        state.rooms.insert(
+            room_id.clone(),
+            Room {
+                max_users: rules.max_users,
+                seats: Vec::new(),
+                empty_since: Some(now),
+            },
+        );
+        state.deadlines.push(Reverse((
+            now + rules.room_ttl,
+            Due::EmptyRoom(room_id.clone()),
+        )));
+        Ok((Created::New, rules.max_users))
+    }
+
+    async fn room(&self, room_id: &RoomId) -> StoreResult<Option<RoomView>> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        Ok(state
+            .live_room(room_id, &self.rules, now)
+            .map(|room| RoomView {
+                room_id: room_id.clone(),
+                max_users: room.max_users,
+                members: room.members(),
+            }))
+    }
+
+    async fn take_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let room = state
+            .live_room(room_id, &self.rules, now)
+            .ok_or(StoreError::NoSuchRoom)?;
+        if room.seats.len() >= room.max_users as usize {
+            return Err(StoreError::Full {
+                max_users: room.max_users,
+            });
+        }
+        room.seats.push(Seat {
+            member: Member {
+                peer_id: seat.peer_id,
+                name: seat.name,
+            },
+            rejoin_token: seat.rejoin_token,
+            conn: Some(seat.conn),
+            grace_until: None,
+        });
+        room.empty_since = None;
+        let seated = room.seated(room.seats.last().expect("just pushed"), None);
+        state.seated += 1;
+        Ok(seated)
+    }
+
+    async fn retake_seat(
+        &self,
+        room_id: &RoomId,
+        peer_id: &PeerId,
+        token: &RejoinToken,
+        conn: ConnId,
+    ) -> StoreResult<Seated> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let room = state
+            .live_room(room_id, &self.rules, now)
+            .ok_or(StoreError::BadToken)?;
+        let seat = room.seat_mut(peer_id).ok_or(StoreError::BadToken)?;
+        let grace_over = seat.grace_until.is_some_and(|until| until <= now);
+        if grace_over || !seat.rejoin_token.matches(token) {
+            return Err(StoreError::BadToken);
+        }
+        let replaced_conn = seat.conn.replace(conn);
+        seat.grace_until = None;
+        let seat = room.seat(peer_id).expect("seat found above");
+        Ok(room.seated(seat, replaced_conn))
+    }
+
+    async fn leave(
+        &self,
+        room_id: &RoomId,
+        peer_id: &PeerId,
+        conn: &ConnId,
+    ) -> StoreResult<Vacated> {
+        let now = Instant::now();
+        let rules = self.rules;
+        let mut state = self.lock();
+        let holds_seat = state
+            .live_room(room_id, &rules, now)
+            .and_then(|room| room.seat(peer_id))
+            .is_some_and(|seat| seat.conn.as_ref() == Some(conn));
+        if !holds_seat {
+            return Err(StoreError::NotSeated);
+        }
+        state
+            .remove_seat(room_id, peer_id, &rules, now)
+            .ok_or(StoreError::NotSeated)
+    }
+
+    async fn detach(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<()> {
+        let now = Instant::now();
+        let rules = self.rules;
+        let mut state = self.lock();
+        let Some(seat) = state
+            .live_room(room_id, &rules, now)
+            .and_then(|room| room.seat_mut(peer_id))
+            .filter(|seat| seat.conn.as_ref() == Some(conn))
+        else {
+            return Ok(());
+        };
+        let until = now + rules.reconnect_grace;
+        seat.conn = None;
+        seat.grace_until = Some(until);
+        state.deadlines.push(Reverse((
+            until,
+            Due::Grace(room_id.clone(), peer_id.clone()),
+        )));
+        Ok(())
+    }
+
+    async fn route(
+        &self,
+        room_id: &RoomId,
+        from: &PeerId,
+        conn: &ConnId,
+        to: Option<&PeerId>,
+    ) -> StoreResult<Route> {
+        let state = self.lock();
+        let room = state.rooms.get(room_id).ok_or(StoreError::NotSeated)?;
+        let sender = room
+            .seat(from)
+            .filter(|seat| seat.conn.as_ref() == Some(conn))
+            .ok_or(StoreError::NotSeated)?;
+        let recipients = match to {
+            Some(to) if to == from => return Err(StoreError::NoSuchPeer),
+            Some(to) => vec![
+                room.seat(to)
+                    .ok_or(StoreError::NoSuchPeer)?
+                    .member
+                    .peer_id
+                    .clone(),
+            ],
+            None => room
+                .seats
+                .iter()
+                .filter(|s| &s.member.peer_id != from)
+                .map(|s| s.member.peer_id.clone())
+                .collect(),
+        };
+        Ok(Route {
+            sender: sender.member.clone(),
+            recipients,
+        })
+    }
+
+    async fn expire(&self) -> StoreResult<Vec<Vacated>> {
+        let now = Instant::now();
+        let rules = self.rules;
+        let mut state = self.lock();
+        let mut vacated = Vec::new();
+        while let Some(Reverse((at, _))) = state.deadlines.peek() {
+            if *at > now {
+                break;
+            }
+            let Reverse((_, due)) = state.deadlines.pop().expect("peeked");
+            match due {
+                Due::Grace(room_id, peer_id) => {
+                    let grace_over = state
+                        .rooms
+                        .get(&room_id)
+                        .and_then(|room| room.seat(&peer_id))
+                        .and_then(|seat| seat.grace_until)
+                        .is_some_and(|until| until <= now);
+                    if grace_over {
+                        vacated.extend(state.remove_seat(&room_id, &peer_id, &rules, now));
+                    }
+                }
+                Due::EmptyRoom(room_id) => {
+                    if state
+                        .rooms
+                        .get(&room_id)
+                        .is_some_and(|room| room.is_expired(rules.room_ttl, now))
+                    {
+                        state.rooms.remove(&room_id);
+                    }
+                }
+            }
+        }
+        Ok(vacated)
+    }
+
+    async fn stats(&self) -> StoreResult<StoreStats> {
+        let state = self.lock();
+        Ok(StoreStats {
+            rooms: state.rooms.len() as u64,
+            peers: state.seated,
+        })
+    }
+}

@@ -1,0 +1,192 @@
+//! Where rooms and seats live. One small trait, so a single server can keep
+//! them in memory and several servers can share them through Redis.
+//!
+//! Every operation that changes a room is one atomic call: taking a seat
+//! cannot exceed the capacity however many joins race, and a seat is always
+//! held by at most one connection. Expiry (the reconnect grace of a dropped
+//! seat, the time-to-live of an empty room) belongs to the store too, so that
+//! whichever instance sweeps sees the same deadlines.
+//!
+//! Nothing here knows about HTTP or Socket.IO.
+
+mod memory;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::domain::{ConnId, PeerId, PeerName, RejoinToken, RoomId};
+
+pub use memory::MemoryStore;
+
+/// What every room is created with.
+#[derive(Clone, Copy, Debug)]
+pub struct RoomRules {
+    /// Seats per room: 2 for a one-to-one call.
+    pub max_users: u32,
+    /// How long a room with no seats taken stays available for its link.
+    pub room_ttl: Duration,
+    /// How long a seat whose connection dropped is kept for a `rejoin`.
+    pub reconnect_grace: Duration,
+}
+
+/// A person in a room, as others see them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Member {
+    pub peer_id: PeerId,
+    pub name: PeerName,
+}
+
+/// A room as `room-info` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomView {
+    pub room_id: RoomId,
+    pub max_users: u32,
+    /// In join order.
+    pub members: Vec<Member>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Created {
+    /// A new room.
+    New,
+    /// The room existed with nobody in it, and is handed out again.
+    ExistingEmpty,
+}
+
+/// A seat about to be taken by `join`.
+#[derive(Clone, Debug)]
+pub struct NewSeat {
+    pub peer_id: PeerId,
+    pub name: PeerName,
+    pub rejoin_token: RejoinToken,
+    pub conn: ConnId,
+}
+
+/// A seat and the room it sits in, after `join` or `rejoin`.
+#[derive(Clone, Debug)]
+pub struct Seated {
+    pub member: Member,
+    pub max_users: u32,
+    /// Everyone in the room, the seat itself included, in join order.
+    pub members: Vec<Member>,
+    pub rejoin_token: RejoinToken,
+    /// The connection that held the seat until this `rejoin` took it over,
+    /// if it was still attached. It must stop acting for the seat.
+    pub replaced_conn: Option<ConnId>,
+}
+
+impl Seated {
+    /// Whether someone took a seat before this one: the later arrival is the
+    /// polite peer of perfect negotiation.
+    pub fn arrived_later(&self) -> bool {
+        self.members
+            .first()
+            .is_some_and(|first| first.peer_id != self.member.peer_id)
+    }
+
+    /// The others in the room, in join order.
+    pub fn others(&self) -> Vec<Member> {
+        self.members
+            .iter()
+            .filter(|m| m.peer_id != self.member.peer_id)
+            .cloned()
+            .collect()
+    }
+}
+
+/// A seat given up, by hanging up or by the grace running out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vacated {
+    pub room_id: RoomId,
+    pub member: Member,
+    /// Who is still in the room, in join order.
+    pub members: Vec<Member>,
+}
+
+/// Where a relayed message goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub sender: Member,
+    pub recipients: Vec<PeerId>,
+}
+
+/// Figures for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    pub rooms: u64,
+    pub peers: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such room")]
+    NoSuchRoom,
+    #[error("the room is in use")]
+    RoomTaken,
+    #[error("the room is full")]
+    Full { max_users: u32 },
+    /// The connection does not hold a seat in that room (any more).
+    #[error("not in the room")]
+    NotSeated,
+    #[error("no such peer in the room")]
+    NoSuchPeer,
+    #[error("wrong rejoin token, or the seat was already freed")]
+    BadToken,
+    /// The backend failed; the text is for the log, never for a client.
+    #[error("store backend failed: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait RoomStore: Send + Sync + 'static {
+    /// Creates the room, or hands out an existing one that nobody sits in.
+    async fn create_room(&self, room_id: &RoomId) -> StoreResult<(Created, u32)>;
+
+    /// The room and who sits in it.
+    async fn room(&self, room_id: &RoomId) -> StoreResult<Option<RoomView>>;
+
+    /// Takes a seat, atomically: fails with `Full` rather than exceed the
+    /// capacity, whatever else runs at the same time.
+    async fn take_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated>;
+
+    /// Moves a seat to a new connection, given its rejoin token: after a drop
+    /// within the grace, or at once if the old connection still looks alive.
+    async fn retake_seat(
+        &self,
+        room_id: &RoomId,
+        peer_id: &PeerId,
+        token: &RejoinToken,
+        conn: ConnId,
+    ) -> StoreResult<Seated>;
+
+    /// Gives up the seat `conn` holds (hang-up).
+    async fn leave(
+        &self,
+        room_id: &RoomId,
+        peer_id: &PeerId,
+        conn: &ConnId,
+    ) -> StoreResult<Vacated>;
+
+    /// Notes that `conn` dropped: its seat is kept for the reconnect grace.
+    /// Does nothing if `conn` no longer holds the seat.
+    async fn detach(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<()>;
+
+    /// Checks that `conn` holds the sender's seat and that `to` (or, if it is
+    /// `None`, everyone else) sits in the same room.
+    async fn route(
+        &self,
+        room_id: &RoomId,
+        from: &PeerId,
+        conn: &ConnId,
+        to: Option<&PeerId>,
+    ) -> StoreResult<Route>;
+
+    /// Frees the seats whose grace ran out and removes rooms empty for their
+    /// time-to-live. Returns the freed seats, so their rooms can be told.
+    async fn expire(&self) -> StoreResult<Vec<Vacated>>;
+
+    async fn stats(&self) -> StoreResult<StoreStats>;
+}

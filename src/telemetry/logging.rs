@@ -1,0 +1,32 @@
+//! Structured logs through `tracing`, as text for people or JSON for machines.
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Installs the global subscriber once. The sink is a parameter so that tests
+/// can keep quiet; a second call (another server in the same test process)
+/// keeps the first subscriber.
+pub fn init_logging<W>(format: LogFormat, filter: &str, sink: W) -> Result<(), String>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let filter =
+        EnvFilter::try_new(filter).map_err(|e| format!("invalid log level {filter:?}: {e}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(sink)
+        .with_target(false);
+    let installed = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    // Already installed is fine: the first server of the process set it up.
+    installed.ok();
+    Ok(())
+}

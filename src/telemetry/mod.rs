@@ -1,0 +1,8 @@
+//! Logs and metrics. Depends on nothing else in the crate: the rest of the
+//! server reports through it.
+
+mod logging;
+mod metrics;
+
+pub use logging::{LogFormat, init_logging};
+pub use metrics::Metrics;
