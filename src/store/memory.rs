@@ -356,3 +356,17 @@ impl RoomStore for MemoryStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::MemoryStore;
+    use crate::store::{RoomRules, RoomStore};
+
+    async fn memory(rules: RoomRules) -> Arc<dyn RoomStore> {
+        Arc::new(MemoryStore::new(rules))
+    }
+
+    crate::room_store_contract!(#[tokio::test(start_paused = true)] memory);
+}

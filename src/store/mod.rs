@@ -9,6 +9,9 @@
 //!
 //! Nothing here knows about HTTP or Socket.IO.
 
+#[cfg(test)]
+#[macro_use]
+pub(crate) mod contract;
 mod memory;
 
 use std::time::Duration;

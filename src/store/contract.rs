@@ -1,0 +1,310 @@
+//! The behaviour every room store must have, as tests any implementation can
+//! run: `room_store_contract!(|rules| async { make_store(rules) })`.
+//!
+//! Times are short and waited out with `tokio::time::sleep`, so a store on
+//! tokio's clock can run them with paused time and a store on a real clock
+//! (Redis) in real time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Created, NewSeat, RoomRules, RoomStore, StoreError};
+use crate::domain::{ConnId, PeerId, PeerName, RejoinToken, RoomId};
+
+pub const RULES: RoomRules = RoomRules {
+    max_users: 2,
+    room_ttl: Duration::from_millis(1500),
+    reconnect_grace: Duration::from_millis(600),
+};
+
+/// Past a deadline of `RULES`, with room for a slow store.
+pub async fn wait_past(deadline: Duration) {
+    tokio::time::sleep(deadline + Duration::from_millis(300)).await;
+}
+
+pub fn room(id: &str) -> RoomId {
+    RoomId::parse(id).expect("valid test room id")
+}
+
+/// A unique room id, so tests sharing one backend never meet.
+pub fn fresh_room() -> RoomId {
+    RoomId::generate()
+}
+
+pub struct Guest {
+    pub seat: NewSeat,
+}
+
+pub fn guest(name: &str) -> Guest {
+    Guest {
+        seat: NewSeat {
+            peer_id: PeerId::generate(),
+            name: PeerName::parse(name).unwrap(),
+            rejoin_token: RejoinToken::generate(),
+            conn: ConnId::new(format!("conn-{}", PeerId::generate())),
+        },
+    }
+}
+
+impl Guest {
+    pub fn peer(&self) -> &PeerId {
+        &self.seat.peer_id
+    }
+    pub fn conn(&self) -> &ConnId {
+        &self.seat.conn
+    }
+}
+
+pub async fn creating_twice_hands_out_the_empty_room(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    assert_eq!(store.create_room(&id).await.unwrap(), (Created::New, 2));
+    assert_eq!(store.create_room(&id).await.unwrap(), (Created::ExistingEmpty, 2));
+    let ada = guest("Ada");
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    assert_eq!(store.create_room(&id).await, Err(StoreError::RoomTaken));
+}
+
+pub async fn unknown_rooms_do_not_exist(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    assert_eq!(store.room(&id).await.unwrap(), None);
+    assert_eq!(store.take_seat(&id, guest("Ada").seat).await.unwrap_err(), StoreError::NoSuchRoom);
+}
+
+pub async fn seats_fill_in_join_order_up_to_capacity(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let (ada, bob, eve) = (guest("Ada"), guest("Bob"), guest("Eve"));
+    let first = store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    assert!(!first.arrived_later());
+    assert!(first.others().is_empty());
+    let second = store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    assert!(second.arrived_later());
+    assert_eq!(second.others().len(), 1);
+    assert_eq!(&second.others()[0].peer_id, ada.peer());
+    assert_eq!(
+        store.take_seat(&id, eve.seat.clone()).await.unwrap_err(),
+        StoreError::Full { max_users: 2 }
+    );
+    let view = store.room(&id).await.unwrap().unwrap();
+    let names: Vec<&str> = view.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Ada", "Bob"]);
+    assert_eq!(view.max_users, 2);
+}
+
+pub async fn racing_joins_never_exceed_capacity(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let joins = (0..40).map(|i| {
+        let store = Arc::clone(&store);
+        let id = id.clone();
+        tokio::spawn(async move { store.take_seat(&id, guest(&format!("p{i}")).seat).await })
+    });
+    let mut seated = 0;
+    for join in joins {
+        match join.await.unwrap() {
+            Ok(_) => seated += 1,
+            Err(e) => assert_eq!(e, StoreError::Full { max_users: 2 }),
+        }
+    }
+    assert_eq!(seated, 2);
+    assert_eq!(store.room(&id).await.unwrap().unwrap().members.len(), 2);
+}
+
+pub async fn leaving_frees_the_seat_and_keeps_the_room(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    assert_eq!(
+        store.leave(&id, ada.peer(), bob.conn()).await.unwrap_err(),
+        StoreError::NotSeated,
+        "only the holder's connection can give the seat up"
+    );
+    let vacated = store.leave(&id, ada.peer(), ada.conn()).await.unwrap();
+    assert_eq!(&vacated.member.peer_id, ada.peer());
+    assert_eq!(vacated.members.len(), 1);
+    assert_eq!(store.leave(&id, ada.peer(), ada.conn()).await.unwrap_err(), StoreError::NotSeated);
+    store.leave(&id, bob.peer(), bob.conn()).await.unwrap();
+    assert_eq!(store.room(&id).await.unwrap().unwrap().members, []);
+    assert_eq!(store.create_room(&id).await.unwrap().0, Created::ExistingEmpty);
+}
+
+pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
+    let (one, two) = (fresh_room(), fresh_room());
+    store.create_room(&one).await.unwrap();
+    store.create_room(&two).await.unwrap();
+    let (ada, bob, eve) = (guest("Ada"), guest("Bob"), guest("Eve"));
+    store.take_seat(&one, ada.seat.clone()).await.unwrap();
+    store.take_seat(&one, bob.seat.clone()).await.unwrap();
+    store.take_seat(&two, eve.seat.clone()).await.unwrap();
+
+    let route = store.route(&one, ada.peer(), ada.conn(), Some(bob.peer())).await.unwrap();
+    assert_eq!(&route.sender.peer_id, ada.peer());
+    assert_eq!(route.recipients, [bob.peer().clone()]);
+    let route = store.route(&one, ada.peer(), ada.conn(), None).await.unwrap();
+    assert_eq!(route.recipients, [bob.peer().clone()]);
+
+    let err = store.route(&one, ada.peer(), ada.conn(), Some(eve.peer())).await;
+    assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer, "a peer of another room");
+    let err = store.route(&one, ada.peer(), ada.conn(), Some(ada.peer())).await;
+    assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer, "oneself");
+    let err = store.route(&one, ada.peer(), ada.conn(), Some(&PeerId::from_client("nobody"))).await;
+    assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer);
+    let err = store.route(&one, ada.peer(), eve.conn(), None).await;
+    assert_eq!(err.unwrap_err(), StoreError::NotSeated, "a connection not holding the seat");
+    let err = store.route(&two, ada.peer(), ada.conn(), None).await;
+    assert_eq!(err.unwrap_err(), StoreError::NotSeated, "a room the sender is not in");
+}
+
+pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
+    assert_eq!(store.room(&id).await.unwrap().unwrap().members.len(), 2);
+    assert!(store.expire().await.unwrap().is_empty());
+
+    let new_conn = ConnId::new("ada-again");
+    let back = store
+        .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, new_conn.clone())
+        .await
+        .unwrap();
+    assert_eq!(&back.member.peer_id, ada.peer());
+    assert_eq!(back.replaced_conn, None);
+    assert!(!back.arrived_later(), "keeps its place in join order");
+    assert_eq!(back.members.len(), 2);
+    store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
+
+    wait_past(RULES.reconnect_grace).await;
+    assert!(store.expire().await.unwrap().is_empty(), "a retaken seat does not expire");
+}
+
+pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
+    wait_past(RULES.reconnect_grace).await;
+    let vacated = store.expire().await.unwrap();
+    let vacated: Vec<_> = vacated.into_iter().filter(|v| v.room_id == id).collect();
+    assert_eq!(vacated.len(), 1);
+    assert_eq!(&vacated[0].member.peer_id, ada.peer());
+    assert_eq!(vacated[0].members.len(), 1);
+    let late = store
+        .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, ConnId::new("late"))
+        .await;
+    assert_eq!(late.unwrap_err(), StoreError::BadToken);
+    assert!(store.expire().await.unwrap().iter().all(|v| v.room_id != id), "freed once");
+}
+
+pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    let new_conn = ConnId::new("ada-new");
+    let back = store
+        .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, new_conn.clone())
+        .await
+        .unwrap();
+    assert_eq!(back.replaced_conn.as_ref(), Some(ada.conn()));
+    let old = store.route(&id, ada.peer(), ada.conn(), None).await;
+    assert_eq!(old.unwrap_err(), StoreError::NotSeated);
+    assert_eq!(store.leave(&id, ada.peer(), ada.conn()).await.unwrap_err(), StoreError::NotSeated);
+    store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
+    wait_past(RULES.reconnect_grace).await;
+    assert!(
+        store.expire().await.unwrap().iter().all(|v| v.room_id != id),
+        "the old connection dropping does not touch the seat"
+    );
+    store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
+}
+
+pub async fn rejoin_needs_the_right_token(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let ada = guest("Ada");
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
+    for (room_id, peer, token) in [
+        (&id, ada.peer().clone(), RejoinToken::generate()),
+        (&id, ada.peer().clone(), RejoinToken::from_client("")),
+        (&id, PeerId::from_client("someone"), ada.seat.rejoin_token.clone()),
+        (&fresh_room(), ada.peer().clone(), ada.seat.rejoin_token.clone()),
+    ] {
+        let attempt = store.retake_seat(room_id, &peer, &token, ConnId::new("x")).await;
+        assert_eq!(attempt.unwrap_err(), StoreError::BadToken);
+    }
+}
+
+pub async fn empty_rooms_expire_after_their_time_to_live(store: Arc<dyn RoomStore>) {
+    let (never_used, left, busy) = (fresh_room(), fresh_room(), fresh_room());
+    for id in [&never_used, &left, &busy] {
+        store.create_room(id).await.unwrap();
+    }
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    store.take_seat(&left, ada.seat.clone()).await.unwrap();
+    store.take_seat(&busy, bob.seat.clone()).await.unwrap();
+    tokio::time::sleep(RULES.room_ttl / 2).await;
+    store.leave(&left, ada.peer(), ada.conn()).await.unwrap();
+    tokio::time::sleep(RULES.room_ttl / 2 + Duration::from_millis(200)).await;
+    store.expire().await.unwrap();
+    assert_eq!(store.room(&never_used).await.unwrap(), None, "empty since creation");
+    assert!(store.room(&left).await.unwrap().is_some(), "its time-to-live runs from when it emptied");
+    wait_past(RULES.room_ttl / 2).await;
+    store.expire().await.unwrap();
+    assert_eq!(store.room(&left).await.unwrap(), None);
+    assert!(store.room(&busy).await.unwrap().is_some(), "a room with people never expires");
+    assert_eq!(store.create_room(&never_used).await.unwrap().0, Created::New);
+}
+
+pub async fn stats_count_rooms_and_seats(store: Arc<dyn RoomStore>) {
+    let before = store.stats().await.unwrap();
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let ada = guest("Ada");
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    let after = store.stats().await.unwrap();
+    assert_eq!(after.rooms, before.rooms + 1);
+    assert_eq!(after.peers, before.peers + 1);
+    store.leave(&id, ada.peer(), ada.conn()).await.unwrap();
+    assert_eq!(store.stats().await.unwrap().peers, before.peers);
+}
+
+/// Runs every test above against the store `$make` builds from the rules;
+/// `$($attr)*` is the test attribute (paused time or not).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! room_store_contract {
+    (#[$attr:meta] $make:expr) => {
+        $crate::room_store_contract!(@each #[$attr] $make;
+            creating_twice_hands_out_the_empty_room,
+            unknown_rooms_do_not_exist,
+            seats_fill_in_join_order_up_to_capacity,
+            racing_joins_never_exceed_capacity,
+            leaving_frees_the_seat_and_keeps_the_room,
+            routes_stay_inside_the_room,
+            a_dropped_seat_is_kept_for_the_grace,
+            a_seat_is_freed_when_the_grace_runs_out,
+            rejoin_takes_over_a_seat_still_attached,
+            rejoin_needs_the_right_token,
+            empty_rooms_expire_after_their_time_to_live,
+            stats_count_rooms_and_seats,
+        );
+    };
+    (@each #[$attr:meta] $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[$attr]
+            async fn $name() {
+                let store = ($make)($crate::store::contract::RULES).await;
+                $crate::store::contract::$name(store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,271 @@
+//! A real server on a random port, and a real Socket.IO client to talk to it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use duet::{App, Config};
+use futures_util::FutureExt;
+use rust_socketio::asynchronous::{Client as SioClient, ClientBuilder};
+use rust_socketio::{Event, Payload, TransportType};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long a test waits for something that should happen.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts the server with the default configuration as changed by `tune`.
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
+        tune(&mut config);
+        let listener = TcpListener::bind(config.listen).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = App::new(&config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            url: format!("http://{addr}"),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub async fn connect(&self) -> Client {
+        Client::connect(&self.url, TransportType::Websocket).await
+    }
+
+    pub async fn connect_polling(&self) -> Client {
+        Client::connect(&self.url, TransportType::Polling).await
+    }
+
+    /// Stops the server and waits until it has.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap()
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// One Socket.IO connection, with every event it receives kept in order.
+pub struct Client {
+    pub socket: SioClient,
+    events: mpsc::UnboundedReceiver<(String, Value)>,
+    /// Events received while waiting for another one.
+    held: Vec<(String, Value)>,
+}
+
+impl Client {
+    pub async fn connect(url: &str, transport: TransportType) -> Self {
+        let (tx, events) = mpsc::unbounded_channel();
+        let (connected_tx, connected) = mpsc::unbounded_channel::<()>();
+        let any_tx = tx.clone();
+        let socket = ClientBuilder::new(url)
+            .transport_type(transport)
+            .reconnect(false)
+            .on(Event::Connect, move |_, _| {
+                let connected_tx = connected_tx.clone();
+                async move {
+                    let _ = connected_tx.send(());
+                }
+                .boxed()
+            })
+            .on_any(move |event, payload, _| {
+                let tx = any_tx.clone();
+                async move {
+                    let _ = tx.send((String::from(event), first_arg(payload)));
+                }
+                .boxed()
+            })
+            // rust_socketio reserves `error` for itself; the server's `error`
+            // events (objects) arrive here too.
+            .on(Event::Error, move |payload, _| {
+                let tx = tx.clone();
+                async move {
+                    let value = first_arg(payload);
+                    if value.is_object() {
+                        let _ = tx.send(("error".to_owned(), value));
+                    }
+                }
+                .boxed()
+            })
+            .connect()
+            .await
+            .expect("socket.io connection");
+        let mut connected = connected;
+        tokio::time::timeout(PATIENCE, connected.recv())
+            .await
+            .expect("connected in time");
+        Self {
+            socket,
+            events,
+            held: Vec::new(),
+        }
+    }
+
+    /// Sends an event with an acknowledgement and returns the acknowledgement.
+    pub async fn call(&self, event: &str, payload: Value) -> Value {
+        self.call_with(event, Payload::Text(vec![payload])).await
+    }
+
+    /// Like `call`, with any payload form (none, several arguments, binary).
+    pub async fn call_with(&self, event: &str, payload: Payload) -> Value {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.socket
+            .emit_with_ack(event, payload, PATIENCE, move |payload, _| {
+                if let Some(tx) = tx.lock().unwrap().take() {
+                    // rust_socketio hands an acknowledgement over as one array
+                    // of all its arguments.
+                    let args = first_arg(payload);
+                    let first = args.as_array().and_then(|a| a.first()).cloned().unwrap_or(args);
+                    let _ = tx.send(first);
+                }
+                async {}.boxed()
+            })
+            .await
+            .expect("emit");
+        tokio::time::timeout(PATIENCE, rx)
+            .await
+            .unwrap_or_else(|_| panic!("no acknowledgement for {event}"))
+            .expect("ack callback kept")
+    }
+
+    /// Sends an event without asking for an acknowledgement.
+    pub async fn emit(&self, event: &str, payload: Value) {
+        self.emit_with(event, Payload::Text(vec![payload])).await;
+    }
+
+    pub async fn emit_with(&self, event: &str, payload: Payload) {
+        self.socket.emit(event, payload).await.expect("emit");
+    }
+
+    /// The next event called `name`; other events received meanwhile are kept
+    /// for later calls.
+    pub async fn expect(&mut self, name: &str) -> Value {
+        if let Some(i) = self.held.iter().position(|(n, _)| n == name) {
+            return self.held.remove(i).1;
+        }
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let received = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {name} event; had {:?}", self.held))
+                .expect("client alive");
+            if received.0 == name {
+                return received.1;
+            }
+            self.held.push(received);
+        }
+    }
+
+    /// The next event of any name.
+    pub async fn next_event(&mut self) -> (String, Value) {
+        if !self.held.is_empty() {
+            return self.held.remove(0);
+        }
+        tokio::time::timeout(PATIENCE, self.events.recv())
+            .await
+            .expect("an event")
+            .expect("client alive")
+    }
+
+    /// Asserts that no event called `name` arrives within `window`.
+    pub async fn expect_none(&mut self, name: &str, window: Duration) {
+        assert!(
+            !self.held.iter().any(|(n, _)| n == name),
+            "unexpected {name}: {:?}",
+            self.held
+        );
+        let deadline = tokio::time::Instant::now() + window;
+        while let Ok(Some(received)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+            assert_ne!(received.0, name, "unexpected {name}: {}", received.1);
+            self.held.push(received);
+        }
+    }
+
+    /// Forgets the events received so far.
+    pub fn clear(&mut self) {
+        self.held.clear();
+        while self.events.try_recv().is_ok() {}
+    }
+
+    pub async fn disconnect(self) {
+        self.socket.disconnect().await.expect("disconnect");
+    }
+
+    // ---- protocol shortcuts ----
+
+    pub async fn create_room(&self) -> String {
+        let ack = self.call("create-room", json!({})).await;
+        assert_eq!(ack["ok"], true, "{ack}");
+        ack["room_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn join(&self, room_id: &str, name: &str) -> Value {
+        let ack = self.call("join", json!({"room_id": room_id, "name": name})).await;
+        assert_eq!(ack["ok"], true, "{ack}");
+        ack
+    }
+}
+
+fn first_arg(payload: Payload) -> Value {
+    match payload {
+        Payload::Text(mut values) if !values.is_empty() => values.remove(0),
+        Payload::Text(_) => Value::Null,
+        Payload::Binary(bytes) => json!({"binary": bytes.len()}),
+        #[allow(deprecated)]
+        Payload::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+/// Asserts a failure acknowledgement with `code`, and a message for people.
+#[track_caller]
+pub fn assert_error(ack: &Value, code: &str) {
+    assert_eq!(ack["ok"], false, "expected {code}, got {ack}");
+    assert_eq!(ack["error"], code, "expected {code}, got {ack}");
+    assert!(
+        ack["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "a message for people: {ack}"
+    );
+}
+
+/// Two people in a fresh room: (room id, Ada, Ada's join ack, Bob, Bob's ack).
+pub async fn call_of_two(server: &TestServer) -> (String, Client, Value, Client, Value) {
+    let mut ada = server.connect().await;
+    let mut bob = server.connect().await;
+    let room = ada.create_room().await;
+    let ada_ack = ada.join(&room, "Ada").await;
+    let bob_ack = bob.join(&room, "Bob").await;
+    ada.expect("user-arrived").await;
+    ada.clear();
+    bob.expect("members").await;
+    bob.clear();
+    (room, ada, ada_ack, bob, bob_ack)
+}
