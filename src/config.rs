@@ -35,7 +35,12 @@ pub struct Config {
     /// as a URL, credentials as user info:
     /// stun:stun.example.com:3478 or turn:USER:PASSWORD@turn.example.com:3478.
     /// In the environment, separate several with commas.
-    #[arg(long = "ice-server", env = "DUET_ICE_SERVERS", value_delimiter = ',')]
+    #[arg(
+        long = "ice-server",
+        env = "DUET_ICE_SERVERS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub ice_servers: Vec<IceServer>,
 
     /// Log format: text for people, json for log collectors.

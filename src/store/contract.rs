@@ -22,10 +22,6 @@ pub async fn wait_past(deadline: Duration) {
     tokio::time::sleep(deadline + Duration::from_millis(300)).await;
 }
 
-pub fn room(id: &str) -> RoomId {
-    RoomId::parse(id).expect("valid test room id")
-}
-
 /// A unique room id, so tests sharing one backend never meet.
 pub fn fresh_room() -> RoomId {
     RoomId::generate()
@@ -58,7 +54,10 @@ impl Guest {
 pub async fn creating_twice_hands_out_the_empty_room(store: Arc<dyn RoomStore>) {
     let id = fresh_room();
     assert_eq!(store.create_room(&id).await.unwrap(), (Created::New, 2));
-    assert_eq!(store.create_room(&id).await.unwrap(), (Created::ExistingEmpty, 2));
+    assert_eq!(
+        store.create_room(&id).await.unwrap(),
+        (Created::ExistingEmpty, 2)
+    );
     let ada = guest("Ada");
     store.take_seat(&id, ada.seat.clone()).await.unwrap();
     assert_eq!(store.create_room(&id).await, Err(StoreError::RoomTaken));
@@ -67,7 +66,10 @@ pub async fn creating_twice_hands_out_the_empty_room(store: Arc<dyn RoomStore>) 
 pub async fn unknown_rooms_do_not_exist(store: Arc<dyn RoomStore>) {
     let id = fresh_room();
     assert_eq!(store.room(&id).await.unwrap(), None);
-    assert_eq!(store.take_seat(&id, guest("Ada").seat).await.unwrap_err(), StoreError::NoSuchRoom);
+    assert_eq!(
+        store.take_seat(&id, guest("Ada").seat).await.unwrap_err(),
+        StoreError::NoSuchRoom
+    );
 }
 
 pub async fn seats_fill_in_join_order_up_to_capacity(store: Arc<dyn RoomStore>) {
@@ -124,10 +126,16 @@ pub async fn leaving_frees_the_seat_and_keeps_the_room(store: Arc<dyn RoomStore>
     let vacated = store.leave(&id, ada.peer(), ada.conn()).await.unwrap();
     assert_eq!(&vacated.member.peer_id, ada.peer());
     assert_eq!(vacated.members.len(), 1);
-    assert_eq!(store.leave(&id, ada.peer(), ada.conn()).await.unwrap_err(), StoreError::NotSeated);
+    assert_eq!(
+        store.leave(&id, ada.peer(), ada.conn()).await.unwrap_err(),
+        StoreError::NotSeated
+    );
     store.leave(&id, bob.peer(), bob.conn()).await.unwrap();
     assert_eq!(store.room(&id).await.unwrap().unwrap().members, []);
-    assert_eq!(store.create_room(&id).await.unwrap().0, Created::ExistingEmpty);
+    assert_eq!(
+        store.create_room(&id).await.unwrap().0,
+        Created::ExistingEmpty
+    );
 }
 
 pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
@@ -139,22 +147,51 @@ pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
     store.take_seat(&one, bob.seat.clone()).await.unwrap();
     store.take_seat(&two, eve.seat.clone()).await.unwrap();
 
-    let route = store.route(&one, ada.peer(), ada.conn(), Some(bob.peer())).await.unwrap();
+    let route = store
+        .route(&one, ada.peer(), ada.conn(), Some(bob.peer()))
+        .await
+        .unwrap();
     assert_eq!(&route.sender.peer_id, ada.peer());
     assert_eq!(route.recipients, [bob.peer().clone()]);
-    let route = store.route(&one, ada.peer(), ada.conn(), None).await.unwrap();
+    let route = store
+        .route(&one, ada.peer(), ada.conn(), None)
+        .await
+        .unwrap();
     assert_eq!(route.recipients, [bob.peer().clone()]);
 
-    let err = store.route(&one, ada.peer(), ada.conn(), Some(eve.peer())).await;
-    assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer, "a peer of another room");
-    let err = store.route(&one, ada.peer(), ada.conn(), Some(ada.peer())).await;
+    let err = store
+        .route(&one, ada.peer(), ada.conn(), Some(eve.peer()))
+        .await;
+    assert_eq!(
+        err.unwrap_err(),
+        StoreError::NoSuchPeer,
+        "a peer of another room"
+    );
+    let err = store
+        .route(&one, ada.peer(), ada.conn(), Some(ada.peer()))
+        .await;
     assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer, "oneself");
-    let err = store.route(&one, ada.peer(), ada.conn(), Some(&PeerId::from_client("nobody"))).await;
+    let err = store
+        .route(
+            &one,
+            ada.peer(),
+            ada.conn(),
+            Some(&PeerId::from_client("nobody")),
+        )
+        .await;
     assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer);
     let err = store.route(&one, ada.peer(), eve.conn(), None).await;
-    assert_eq!(err.unwrap_err(), StoreError::NotSeated, "a connection not holding the seat");
+    assert_eq!(
+        err.unwrap_err(),
+        StoreError::NotSeated,
+        "a connection not holding the seat"
+    );
     let err = store.route(&two, ada.peer(), ada.conn(), None).await;
-    assert_eq!(err.unwrap_err(), StoreError::NotSeated, "a room the sender is not in");
+    assert_eq!(
+        err.unwrap_err(),
+        StoreError::NotSeated,
+        "a room the sender is not in"
+    );
 }
 
 pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
@@ -179,7 +216,10 @@ pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
     store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
 
     wait_past(RULES.reconnect_grace).await;
-    assert!(store.expire().await.unwrap().is_empty(), "a retaken seat does not expire");
+    assert!(
+        store.expire().await.unwrap().is_empty(),
+        "a retaken seat does not expire"
+    );
 }
 
 pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) {
@@ -199,7 +239,15 @@ pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) 
         .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, ConnId::new("late"))
         .await;
     assert_eq!(late.unwrap_err(), StoreError::BadToken);
-    assert!(store.expire().await.unwrap().iter().all(|v| v.room_id != id), "freed once");
+    assert!(
+        store
+            .expire()
+            .await
+            .unwrap()
+            .iter()
+            .all(|v| v.room_id != id),
+        "freed once"
+    );
 }
 
 pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) {
@@ -216,11 +264,19 @@ pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) 
     assert_eq!(back.replaced_conn.as_ref(), Some(ada.conn()));
     let old = store.route(&id, ada.peer(), ada.conn(), None).await;
     assert_eq!(old.unwrap_err(), StoreError::NotSeated);
-    assert_eq!(store.leave(&id, ada.peer(), ada.conn()).await.unwrap_err(), StoreError::NotSeated);
+    assert_eq!(
+        store.leave(&id, ada.peer(), ada.conn()).await.unwrap_err(),
+        StoreError::NotSeated
+    );
     store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
     wait_past(RULES.reconnect_grace).await;
     assert!(
-        store.expire().await.unwrap().iter().all(|v| v.room_id != id),
+        store
+            .expire()
+            .await
+            .unwrap()
+            .iter()
+            .all(|v| v.room_id != id),
         "the old connection dropping does not touch the seat"
     );
     store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
@@ -235,10 +291,20 @@ pub async fn rejoin_needs_the_right_token(store: Arc<dyn RoomStore>) {
     for (room_id, peer, token) in [
         (&id, ada.peer().clone(), RejoinToken::generate()),
         (&id, ada.peer().clone(), RejoinToken::from_client("")),
-        (&id, PeerId::from_client("someone"), ada.seat.rejoin_token.clone()),
-        (&fresh_room(), ada.peer().clone(), ada.seat.rejoin_token.clone()),
+        (
+            &id,
+            PeerId::from_client("someone"),
+            ada.seat.rejoin_token.clone(),
+        ),
+        (
+            &fresh_room(),
+            ada.peer().clone(),
+            ada.seat.rejoin_token.clone(),
+        ),
     ] {
-        let attempt = store.retake_seat(room_id, &peer, &token, ConnId::new("x")).await;
+        let attempt = store
+            .retake_seat(room_id, &peer, &token, ConnId::new("x"))
+            .await;
         assert_eq!(attempt.unwrap_err(), StoreError::BadToken);
     }
 }
@@ -255,13 +321,26 @@ pub async fn empty_rooms_expire_after_their_time_to_live(store: Arc<dyn RoomStor
     store.leave(&left, ada.peer(), ada.conn()).await.unwrap();
     tokio::time::sleep(RULES.room_ttl / 2 + Duration::from_millis(200)).await;
     store.expire().await.unwrap();
-    assert_eq!(store.room(&never_used).await.unwrap(), None, "empty since creation");
-    assert!(store.room(&left).await.unwrap().is_some(), "its time-to-live runs from when it emptied");
+    assert_eq!(
+        store.room(&never_used).await.unwrap(),
+        None,
+        "empty since creation"
+    );
+    assert!(
+        store.room(&left).await.unwrap().is_some(),
+        "its time-to-live runs from when it emptied"
+    );
     wait_past(RULES.room_ttl / 2).await;
     store.expire().await.unwrap();
     assert_eq!(store.room(&left).await.unwrap(), None);
-    assert!(store.room(&busy).await.unwrap().is_some(), "a room with people never expires");
-    assert_eq!(store.create_room(&never_used).await.unwrap().0, Created::New);
+    assert!(
+        store.room(&busy).await.unwrap().is_some(),
+        "a room with people never expires"
+    );
+    assert_eq!(
+        store.create_room(&never_used).await.unwrap().0,
+        Created::New
+    );
 }
 
 pub async fn stats_count_rooms_and_seats(store: Arc<dyn RoomStore>) {

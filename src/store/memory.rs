@@ -368,5 +368,8 @@ mod tests {
         Arc::new(MemoryStore::new(rules))
     }
 
-    crate::room_store_contract!(#[tokio::test(start_paused = true)] memory);
+    crate::room_store_contract!(
+        #[tokio::test(start_paused = true)]
+        memory
+    );
 }

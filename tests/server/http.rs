@@ -35,11 +35,19 @@ async fn home_page() {
     let server = TestServer::start().await;
     let response = get(&server, "/").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert_security_headers(response.headers());
     let body = response.text().await.unwrap();
     for hook in ["create-room", "room-id-input", "join-room", "notice"] {
-        assert!(body.contains(&format!("data-testid=\"{hook}\"")), "{hook} missing");
+        assert!(
+            body.contains(&format!("data-testid=\"{hook}\"")),
+            "{hook} missing"
+        );
     }
 }
 
@@ -56,10 +64,21 @@ async fn call_page_for_a_room_and_home_404_for_none() {
     for path in ["/r/no-such-room/", "/r/NOT%20VALID/", "/r/x/"] {
         let response = get(&server, path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
         let body = response.text().await.unwrap();
-        assert!(body.contains("data-testid=\"create-room\""), "the home page");
-        assert!(body.contains("does not exist"), "says the room does not exist");
+        assert!(
+            body.contains("data-testid=\"create-room\""),
+            "the home page"
+        );
+        assert!(
+            body.contains("does not exist"),
+            "says the room does not exist"
+        );
     }
 }
 
@@ -75,7 +94,10 @@ async fn room_path_without_slash_redirects() {
 async fn assets_are_versioned_typed_cached_and_compressed() {
     let server = TestServer::start().await;
     let page = get(&server, "/").await.text().await.unwrap();
-    let start = page.find("src=\"/assets/").expect("the page loads a script") + 5;
+    let start = page
+        .find("src=\"/assets/")
+        .expect("the page loads a script")
+        + 5;
     let script: String = page[start..].chars().take_while(|c| *c != '"').collect();
     assert!(script.ends_with(".js"), "{script}");
 
@@ -103,7 +125,11 @@ async fn assets_are_versioned_typed_cached_and_compressed() {
         .unwrap();
     assert_eq!(compressed.status(), StatusCode::OK);
     assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip");
-    let licence = get(&server, &format!("/assets/{version}/vendor/socket.io-client/LICENSE")).await;
+    let licence = get(
+        &server,
+        &format!("/assets/{version}/vendor/socket.io-client/LICENSE"),
+    )
+    .await;
     assert_eq!(licence.status(), StatusCode::OK);
 
     let stale = get(&server, &script.replace(version, "0000")).await;
@@ -132,9 +158,25 @@ async fn rooms_api_creates_and_describes_rooms() {
     assert_eq!(body["url"], format!("/r/{room}/"));
     assert_eq!(body["max_users"], 2);
 
-    assert_eq!(post("").await.unwrap().status(), StatusCode::CREATED, "an empty body is {{}}");
-    assert_eq!(post(r#"{"room_id":"team-standup"}"#).await.unwrap().status(), StatusCode::CREATED);
-    assert_eq!(post(r#"{"room_id":"team-standup"}"#).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        post("").await.unwrap().status(),
+        StatusCode::CREATED,
+        "an empty body is {{}}"
+    );
+    assert_eq!(
+        post(r#"{"room_id":"team-standup"}"#)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post(r#"{"room_id":"team-standup"}"#)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 
     let client = server.connect().await;
     client.join("team-standup", "Ada").await;
@@ -152,18 +194,32 @@ async fn rooms_api_creates_and_describes_rooms() {
     ] {
         let response = post(body).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(response.json::<Value>().await.unwrap()["error"], code, "{body}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["error"],
+            code,
+            "{body}"
+        );
     }
 
-    let info: Value = get(&server, "/api/rooms/team-standup").await.json().await.unwrap();
+    let info: Value = get(&server, "/api/rooms/team-standup")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(info["room_id"], "team-standup");
     assert_eq!(info["max_users"], 2);
     assert_eq!(info["members"][0]["name"], "Ada");
     assert!(info["members"][0]["peer_id"].is_string());
     let missing = get(&server, "/api/rooms/not-a-room").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.json::<Value>().await.unwrap()["error"], "no-such-room");
-    assert_eq!(get(&server, &format!("/api/rooms/{room}")).await.status(), StatusCode::OK);
+    assert_eq!(
+        missing.json::<Value>().await.unwrap()["error"],
+        "no-such-room"
+    );
+    assert_eq!(
+        get(&server, &format!("/api/rooms/{room}")).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -175,7 +231,11 @@ async fn healthz_answers() {
 
 fn series(text: &str, name: &str) -> f64 {
     text.lines()
-        .find(|line| line.split_whitespace().next().is_some_and(|s| s.ends_with(name)))
+        .find(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|s| s.ends_with(name))
+        })
         .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
         .rsplit(' ')
         .next()
@@ -195,7 +255,12 @@ async fn metrics_count_rooms_peers_connections_events_and_errors() {
 
     let response = get(&server, "/metrics").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
     assert_eq!(series(&text, "rooms"), 2.0);
     assert_eq!(series(&text, "peers"), 2.0);
@@ -229,5 +294,8 @@ async fn shutdown_closes_connections_and_returns() {
         .await
         .expect("stops promptly")
         .expect("stops cleanly");
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
 }

@@ -25,7 +25,14 @@ async fn payloads_that_are_not_objects_are_bad_requests() {
     let (_, ada, _, mut bob, _) = call_of_two(&server).await;
     let mallory = server.connect().await;
     for event in EVENTS {
-        for payload in [json!("text"), json!(42), json!([1, 2]), json!(null), json!(true), json!([{}])] {
+        for payload in [
+            json!("text"),
+            json!(42),
+            json!([1, 2]),
+            json!(null),
+            json!(true),
+            json!([{}]),
+        ] {
             let ack = mallory.call(event, payload.clone()).await;
             assert_error(&ack, "bad-request");
             let ack = ada.call(event, payload.clone()).await;
@@ -50,7 +57,10 @@ async fn wrong_types_and_missing_fields_are_bad_requests() {
         ("join", json!({"room_id": room, "name": {"first": "Ada"}})),
         ("join", json!({"room_id": room, "name": null})),
         ("rejoin", json!({"room_id": room, "peer_id": "x"})),
-        ("rejoin", json!({"room_id": room, "peer_id": 1, "rejoin_token": "t"})),
+        (
+            "rejoin",
+            json!({"room_id": room, "peer_id": 1, "rejoin_token": "t"}),
+        ),
     ] {
         assert_error(&client.call(event, payload).await, "bad-request");
     }
@@ -80,7 +90,9 @@ async fn unknown_events_are_bad_requests() {
 async fn failures_without_an_acknowledgement_come_back_as_error_events() {
     let server = TestServer::start().await;
     let mut client = server.connect().await;
-    client.emit("join", json!({"room_id": "no-room-here", "name": "Ada"})).await;
+    client
+        .emit("join", json!({"room_id": "no-room-here", "name": "Ada"}))
+        .await;
     let error = client.expect("error").await;
     assert_eq!(error["error"], "no-such-room");
     assert_eq!(error["event"], "join");
@@ -88,10 +100,15 @@ async fn failures_without_an_acknowledgement_come_back_as_error_events() {
 
     client.emit("bogus-event", json!({})).await;
     let error = client.expect("error").await;
-    assert_eq!((error["error"].as_str(), error["event"].as_str()), (Some("bad-request"), Some("bogus-event")));
+    assert_eq!(
+        (error["error"].as_str(), error["event"].as_str()),
+        (Some("bad-request"), Some("bogus-event"))
+    );
 
     client.emit("create-room", json!({})).await;
-    client.expect_none("error", Duration::from_millis(300)).await;
+    client
+        .expect_none("error", Duration::from_millis(300))
+        .await;
 }
 
 #[tokio::test]
@@ -99,11 +116,14 @@ async fn binary_payloads_are_bad_requests() {
     let server = TestServer::start().await;
     let (_, ada, _, mut bob, _) = call_of_two(&server).await;
     let mut mallory = server.connect().await;
-    mallory.emit_with("offer", Payload::Binary(vec![1, 2, 3].into())).await;
+    mallory
+        .emit_with("offer", Payload::Binary(vec![1, 2, 3].into()))
+        .await;
     let error = mallory.expect("error").await;
     assert_eq!(error["error"], "bad-request");
     assert_eq!(error["event"], "offer");
-    ada.emit_with("offer", Payload::Binary(vec![0; 100].into())).await;
+    ada.emit_with("offer", Payload::Binary(vec![0; 100].into()))
+        .await;
     bob.expect_none("offer", Duration::from_millis(300)).await;
     ada.call("offer", json!({"sdp": "v=0 text"})).await;
     assert_eq!(bob.expect("offer").await["sdp"], "v=0 text");
@@ -124,12 +144,23 @@ async fn payloads_over_128_kib_are_too_large_whatever_else_is_wrong() {
         assert_error(&ada.call(event, payload).await, "too-large");
     }
     let four_mib = "y".repeat(3 << 20);
-    assert_error(&ada.call("offer", json!({"sdp": four_mib})).await, "too-large");
+    assert_error(
+        &ada.call("offer", json!({"sdp": four_mib})).await,
+        "too-large",
+    );
     bob.expect_none("offer", Duration::from_millis(300)).await;
     // A long name within the payload limit is the name's problem, not the size's.
     let room = ada.create_room().await;
     let other = server.connect().await;
-    assert_error(&other.call("join", json!({"room_id": room, "name": "n".repeat(100_000)})).await, "invalid-name");
+    assert_error(
+        &other
+            .call(
+                "join",
+                json!({"room_id": room, "name": "n".repeat(100_000)}),
+            )
+            .await,
+        "invalid-name",
+    );
 }
 
 #[tokio::test]
@@ -141,7 +172,9 @@ async fn the_allowance_is_a_burst_of_100_then_20_per_second() {
     let mut accepted = 0;
     let mut first_refusal: Option<Value> = None;
     for _ in 0..130 {
-        let ack = flooder.call("room-info", json!({"room_id": "no-room-here"})).await;
+        let ack = flooder
+            .call("room-info", json!({"room_id": "no-room-here"}))
+            .await;
         match ack["error"].as_str() {
             Some("no-such-room") => accepted += 1,
             Some("rate-limited") => {
@@ -151,21 +184,34 @@ async fn the_allowance_is_a_burst_of_100_then_20_per_second() {
         }
     }
     let refill = (started.elapsed().as_secs_f64() * 20.0).ceil() as i32;
-    assert!((100..=100 + refill).contains(&accepted), "accepted {accepted}, refill {refill}");
+    assert!(
+        (100..=100 + refill).contains(&accepted),
+        "accepted {accepted}, refill {refill}"
+    );
     assert_error(&first_refusal.expect("some were refused"), "rate-limited");
 
     // Refused events cost nothing: after a second, 20 more go through.
     tokio::time::sleep(Duration::from_millis(1050)).await;
     let mut later = 0;
     for _ in 0..25 {
-        if flooder.call("room-info", json!({"room_id": "no-room-here"})).await["error"] == "no-such-room" {
+        if flooder
+            .call("room-info", json!({"room_id": "no-room-here"}))
+            .await["error"]
+            == "no-such-room"
+        {
             later += 1;
         }
     }
-    assert!((20..=22).contains(&later), "{later} accepted after a second");
+    assert!(
+        (20..=22).contains(&later),
+        "{later} accepted after a second"
+    );
 
     // Other connections have their own allowance.
     let room = bob.create_room().await;
-    assert_eq!(bob.call("room-info", json!({"room_id": room})).await["ok"], true);
+    assert_eq!(
+        bob.call("room-info", json!({"room_id": room})).await["ok"],
+        true
+    );
     bob.expect_none("error", Duration::from_millis(10)).await;
 }

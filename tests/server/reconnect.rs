@@ -22,14 +22,31 @@ async fn a_dropped_peer_is_let_go_after_the_grace() {
     let (room, ada, ada_ack, mut bob, _) = call_of_two(&server).await;
     let dropped = Instant::now();
     ada.disconnect().await;
-    bob.expect_none("cut-the-call", GRACE - Duration::from_millis(200)).await;
+    bob.expect_none("cut-the-call", GRACE - Duration::from_millis(200))
+        .await;
     let cut = bob.expect("cut-the-call").await;
-    assert!(dropped.elapsed() >= GRACE, "not before the grace: {:?}", dropped.elapsed());
-    assert_eq!(cut, json!({"peer_id": ada_ack["peer_id"], "name": "Ada", "reason": "disconnected"}));
-    assert_eq!(bob.expect("members").await["members"].as_array().unwrap().len(), 1);
+    assert!(
+        dropped.elapsed() >= GRACE,
+        "not before the grace: {:?}",
+        dropped.elapsed()
+    );
+    assert_eq!(
+        cut,
+        json!({"peer_id": ada_ack["peer_id"], "name": "Ada", "reason": "disconnected"})
+    );
+    assert_eq!(
+        bob.expect("members").await["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let late = server.connect().await;
-    assert_error(&late.call("rejoin", rejoin_request(&room, &ada_ack)).await, "bad-token");
+    assert_error(
+        &late.call("rejoin", rejoin_request(&room, &ada_ack)).await,
+        "bad-token",
+    );
 }
 
 #[tokio::test]
@@ -46,12 +63,20 @@ async fn rejoin_within_the_grace_takes_the_same_seat() {
     assert_eq!(ack["room_id"], room);
     assert_eq!(ack["max_users"], 2);
     assert_eq!(ack["polite"], false, "still the first to arrive");
-    assert_eq!(ack["members"], json!([{"peer_id": bob_ack["peer_id"], "name": "Bob"}]));
+    assert_eq!(
+        ack["members"],
+        json!([{"peer_id": bob_ack["peer_id"], "name": "Bob"}])
+    );
     assert!(ack["ice_servers"].is_array());
     assert!(ack["rejoin_token"].is_string());
 
-    bob.expect_none("cut-the-call", GRACE + Duration::from_millis(300)).await;
-    bob.call("offer", json!({"to": ada_ack["peer_id"], "sdp": "v=0 restart"})).await;
+    bob.expect_none("cut-the-call", GRACE + Duration::from_millis(300))
+        .await;
+    bob.call(
+        "offer",
+        json!({"to": ada_ack["peer_id"], "sdp": "v=0 restart"}),
+    )
+    .await;
     assert_eq!(ada.expect("offer").await["sdp"], "v=0 restart");
     ada.call("answer", json!({"sdp": "v=0 back"})).await;
     assert_eq!(bob.expect("answer").await["from"], ada_ack["peer_id"]);
@@ -65,19 +90,28 @@ async fn a_valid_rejoin_wins_over_a_connection_that_looks_alive() {
     let ack = new.call("rejoin", rejoin_request(&room, &ada_ack)).await;
     assert_eq!(ack["ok"], true, "{ack}");
 
-    bob.call("offer", json!({"sdp": "v=0 to the new one"})).await;
+    bob.call("offer", json!({"sdp": "v=0 to the new one"}))
+        .await;
     assert_eq!(new.expect("offer").await["sdp"], "v=0 to the new one");
     old.expect_none("offer", Duration::from_millis(300)).await;
 
     // The old connection stays open, but no longer acts for the seat.
-    assert_error(&old.call("offer", json!({"sdp": "v=0 stale"})).await, "not-joined");
+    assert_error(
+        &old.call("offer", json!({"sdp": "v=0 stale"})).await,
+        "not-joined",
+    );
     assert_error(&old.call("cut-the-call", json!({})).await, "not-joined");
     bob.expect_none("offer", Duration::from_millis(10)).await;
-    assert_eq!(old.call("create-room", json!({})).await["ok"], true, "still connected");
+    assert_eq!(
+        old.call("create-room", json!({})).await["ok"],
+        true,
+        "still connected"
+    );
 
     // Its disconnection does not start a grace for the seat.
     old.disconnect().await;
-    bob.expect_none("cut-the-call", GRACE + Duration::from_millis(400)).await;
+    bob.expect_none("cut-the-call", GRACE + Duration::from_millis(400))
+        .await;
     new.call("cut-the-call", json!({})).await;
     assert_eq!(bob.expect("cut-the-call").await["reason"], "hangup");
 }
@@ -98,15 +132,26 @@ async fn rejoin_refuses_wrong_tokens_and_second_seats() {
         assert_error(&client.call("rejoin", request).await, "bad-token");
     }
     assert_error(
-        &client.call("rejoin", json!({"room_id": "NOPE", "peer_id": "p", "rejoin_token": "t"})).await,
+        &client
+            .call(
+                "rejoin",
+                json!({"room_id": "NOPE", "peer_id": "p", "rejoin_token": "t"}),
+            )
+            .await,
         "invalid-room-id",
     );
     let seated = server.connect().await;
     let elsewhere = seated.create_room().await;
     seated.join(&elsewhere, "Cy").await;
-    assert_error(&seated.call("rejoin", rejoin_request(&room, &ada_ack)).await, "already-joined");
+    assert_error(
+        &seated.call("rejoin", rejoin_request(&room, &ada_ack)).await,
+        "already-joined",
+    );
     // The right token still works after all those attempts.
-    assert_eq!(client.call("rejoin", rejoin_request(&room, &ada_ack)).await["ok"], true);
+    assert_eq!(
+        client.call("rejoin", rejoin_request(&room, &ada_ack)).await["ok"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -119,12 +164,16 @@ async fn a_rejoined_seat_can_drop_and_rejoin_again() {
         current.disconnect().await;
         current = server.connect().await;
         let ack = current
-            .call("rejoin", json!({"room_id": room, "peer_id": ada_ack["peer_id"], "rejoin_token": token}))
+            .call(
+                "rejoin",
+                json!({"room_id": room, "peer_id": ada_ack["peer_id"], "rejoin_token": token}),
+            )
             .await;
         assert_eq!(ack["peer_id"], ada_ack["peer_id"], "{ack}");
         token = ack["rejoin_token"].clone();
     }
-    bob.expect_none("cut-the-call", GRACE + Duration::from_millis(300)).await;
+    bob.expect_none("cut-the-call", GRACE + Duration::from_millis(300))
+        .await;
 }
 
 #[tokio::test]
@@ -139,9 +188,20 @@ async fn an_empty_room_lives_for_its_time_to_live() {
     client.call("cut-the-call", json!({})).await;
     tokio::time::sleep(ttl / 2 + Duration::from_millis(250)).await;
 
-    assert_error(&client.call("room-info", json!({"room_id": unused})).await, "no-such-room");
-    assert_error(&client.call("join", json!({"room_id": unused, "name": "Ada"})).await, "no-such-room");
-    let status = reqwest::get(server.http(&format!("/r/{unused}/"))).await.unwrap().status();
+    assert_error(
+        &client.call("room-info", json!({"room_id": unused})).await,
+        "no-such-room",
+    );
+    assert_error(
+        &client
+            .call("join", json!({"room_id": unused, "name": "Ada"}))
+            .await,
+        "no-such-room",
+    );
+    let status = reqwest::get(server.http(&format!("/r/{unused}/")))
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, 404);
     assert_eq!(
         client.call("room-info", json!({"room_id": used})).await["ok"],
@@ -149,5 +209,8 @@ async fn an_empty_room_lives_for_its_time_to_live() {
         "the time-to-live runs from when the room emptied"
     );
     tokio::time::sleep(ttl / 2).await;
-    assert_error(&client.call("room-info", json!({"room_id": used})).await, "no-such-room");
+    assert_error(
+        &client.call("room-info", json!({"room_id": used})).await,
+        "no-such-room",
+    );
 }

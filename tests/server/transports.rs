@@ -12,10 +12,21 @@ async fn a_polling_peer_and_a_websocket_peer_make_a_call() {
     let room = ada.create_room().await;
     let ada_ack = ada.join(&room, "Ada").await;
     let bob_ack = bob.join(&room, "Bob").await;
-    assert_eq!(ada.expect("user-arrived").await["peer_id"], bob_ack["peer_id"]);
-    ada.call("offer", json!({"to": bob_ack["peer_id"], "sdp": "v=0 over polling"})).await;
+    assert_eq!(
+        ada.expect("user-arrived").await["peer_id"],
+        bob_ack["peer_id"]
+    );
+    ada.call(
+        "offer",
+        json!({"to": bob_ack["peer_id"], "sdp": "v=0 over polling"}),
+    )
+    .await;
     assert_eq!(bob.expect("offer").await["sdp"], "v=0 over polling");
-    bob.call("answer", json!({"to": ada_ack["peer_id"], "sdp": "v=0 over websocket"})).await;
+    bob.call(
+        "answer",
+        json!({"to": ada_ack["peer_id"], "sdp": "v=0 over websocket"}),
+    )
+    .await;
     assert_eq!(ada.expect("answer").await["sdp"], "v=0 over websocket");
     bob.call("cut-the-call", json!({})).await;
     assert_eq!(ada.expect("cut-the-call").await["reason"], "hangup");
