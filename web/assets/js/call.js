@@ -1,1 +1,15 @@
-export {};
+// Entry module of the call page: wires the view, the signalling connection
+// and the call together.
+
+import { bindCallView } from './call-view.js';
+import { runCall } from './call-session.js';
+import { goHome } from './navigation.js';
+import { roomIdFromPath } from './rooms.js';
+import { connectSignalling } from './signalling.js';
+
+const roomId = roomIdFromPath(location.pathname);
+if (roomId) {
+  runCall({ roomId, signalling: connectSignalling(), view: bindCallView(document) });
+} else {
+  goHome({ kind: 'missing-room', text: 'That link does not name a room.' });
+}

@@ -1,1 +1,4 @@
-export {};
+// Entry module of the home page.
+import { initHome } from './home-view.js';
+
+initHome(document);

@@ -1,0 +1,196 @@
+// The pieces every browser test needs: the real server binary on a random
+// port, headless Chromium with a fake camera and microphone, instrumentation
+// to read WebRTC statistics, and a TCP proxy that can cut connections.
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '../..');
+export const resultsDir = resolve(root, 'target/browser-results');
+mkdirSync(resultsDir, { recursive: true });
+
+const SERVER_BINARY = process.env.DUET_BIN ?? resolve(root, 'target/debug/duet');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Starts the server binary with `args`; resolves once it prints its address. */
+export async function startServer(args = []) {
+  const child = spawn(SERVER_BINARY, ['--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /open (http:\/\/\S+?)\/? in a browser/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export async function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/**
+ * Test-only instrumentation, injected before the page's own scripts: keeps
+ * every peer connection and every captured track where the test can read them.
+ */
+function instrument() {
+  const peerConnections = [];
+  const tracks = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      peerConnections.push(this);
+    }
+  };
+  for (const name of ['getUserMedia', 'getDisplayMedia']) {
+    const original = navigator.mediaDevices[name].bind(navigator.mediaDevices);
+    navigator.mediaDevices[name] = async (...args) => {
+      const stream = await original(...args);
+      tracks.push(...stream.getTracks());
+      return stream;
+    };
+  }
+  Object.defineProperty(window, '__test', { value: { peerConnections, tracks } });
+}
+
+/** A person: their own browser context (storage, permissions) and page. */
+export async function person(browser, name) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(instrument);
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') console.log(`[${name}] ${message.text()}`);
+  });
+  page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`));
+  return { name, context, page };
+}
+
+/** Inbound video frames decoded, inbound audio packets and the selected ICE pair, from the live peer connection. */
+export async function mediaStats(page) {
+  return page.evaluate(async () => {
+    const pc = window.__test.peerConnections.filter((p) => p.connectionState !== 'closed').at(-1);
+    if (!pc) return { framesDecoded: 0, audioPackets: 0, frameWidth: 0 };
+    const report = await pc.getStats();
+    const result = { framesDecoded: 0, audioPackets: 0, frameWidth: 0, localType: null, remoteType: null };
+    let pairId = null;
+    report.forEach((stat) => {
+      if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
+        result.framesDecoded += stat.framesDecoded ?? 0;
+        result.frameWidth = Math.max(result.frameWidth, stat.frameWidth ?? 0);
+      }
+      if (stat.type === 'inbound-rtp' && stat.kind === 'audio') result.audioPackets += stat.packetsReceived ?? 0;
+      if (stat.type === 'transport' && stat.selectedCandidatePairId) pairId = stat.selectedCandidatePairId;
+    });
+    const pair = pairId && report.get(pairId);
+    if (pair) {
+      result.localType = report.get(pair.localCandidateId)?.candidateType ?? null;
+      result.remoteType = report.get(pair.remoteCandidateId)?.candidateType ?? null;
+    }
+    return result;
+  });
+}
+
+/** Waits until `check()` resolves truthy, polling. */
+export async function eventually(check, { timeout = 20_000, interval = 200, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Asserts that media keeps flowing into `page`: decoded video frames and audio packets both grow. */
+export async function assertMediaFlows(page, { window = 1500 } = {}) {
+  const before = await mediaStats(page);
+  await new Promise((r) => setTimeout(r, window));
+  const after = await mediaStats(page);
+  if (!(after.framesDecoded > before.framesDecoded)) {
+    throw new Error(`video frames stopped: ${before.framesDecoded} -> ${after.framesDecoded}`);
+  }
+  if (!(after.audioPackets > before.audioPackets)) {
+    throw new Error(`audio packets stopped: ${before.audioPackets} -> ${after.audioPackets}`);
+  }
+  return after;
+}
+
+export const status = (page) => page.getByTestId('call-status').getAttribute('data-state');
+
+export async function waitForStatus(page, state, timeout = 20_000) {
+  await page.waitForSelector(`[data-testid="call-status"][data-state="${state}"]`, { timeout });
+}
+
+/**
+ * A TCP proxy in front of the server. `cut()` drops every connection through
+ * it, as a network blip would; new connections pass again at once.
+ */
+export async function startProxy(targetUrl) {
+  const target = new URL(targetUrl);
+  const open = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    open.add(client);
+    open.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut() {
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
+    close() {
+      server.close();
+      this.cut();
+    },
+  };
+}

@@ -1,0 +1,196 @@
+// The call page's DOM: what the person sees, and the controls they use.
+// Everything a person or the other side typed is set as text, never as HTML.
+
+const STATUS_TEXT = {
+  lobby: 'Not in the call yet',
+  waiting: 'Waiting for the other person to join',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Connection to the server lost; reconnecting…',
+  ended: 'The call has ended',
+  full: 'This call already has everyone it can hold',
+  error: 'Something went wrong',
+};
+
+export function bindCallView(doc = document) {
+  const el = (id) => doc.getElementById(id);
+  const status = doc.querySelector('[data-testid="call-status"]');
+  const localVideo = el('local-video');
+  const remoteVideo = el('remote-video');
+  const remoteFigure = remoteVideo.closest('figure');
+
+  const setPressed = (button, pressed) => button.setAttribute('aria-pressed', String(pressed));
+  const showText = (element, text) => {
+    element.textContent = text ?? '';
+    element.hidden = !text;
+  };
+
+  return {
+    controls: {
+      join: el('join-call'),
+      lobbyForm: el('lobby-form'),
+      name: el('name-input'),
+      camera: el('camera-select'),
+      mic: el('mic-select'),
+      copyLink: el('copy-link'),
+      audio: el('toggle-audio'),
+      video: el('toggle-video'),
+      screen: el('share-screen'),
+      hangup: el('hangup'),
+      chatForm: el('chat-form'),
+      chatInput: el('chat-input'),
+      remoteVideo,
+    },
+
+    setStatus(state, text) {
+      status.dataset.state = state;
+      status.textContent = text ?? STATUS_TEXT[state];
+    },
+
+    /** `lobby` before joining, `call` once in: which panels and controls show. */
+    setPhase(phase) {
+      doc.body.dataset.phase = phase;
+      el('lobby').hidden = phase !== 'lobby';
+      el('controls').hidden = phase !== 'call';
+      el('chat').hidden = phase !== 'call';
+    },
+
+    setJoining(joining) {
+      el('join-call').disabled = joining;
+      el('join-call').textContent = joining ? 'Joining…' : 'Join';
+    },
+
+    /**
+     * Shows one's own camera. A stream without tracks is not attached: a
+     * video element waiting on it would hold the page's load event forever.
+     */
+    showLocal(stream) {
+      const wanted = stream.getTracks().length ? stream : null;
+      if (localVideo.srcObject !== wanted) localVideo.srcObject = wanted;
+    },
+
+    /** Plays the other person; if the browser blocks sound without a click, plays muted until one. */
+    showRemote(stream) {
+      if (remoteVideo.srcObject !== stream) remoteVideo.srcObject = stream;
+      remoteVideo.play().catch(() => {
+        remoteVideo.muted = true;
+        remoteVideo.play().catch(() => {});
+        showText(el('remote-state'), 'Sound is paused by the browser: click the video to hear the other person.');
+        remoteVideo.addEventListener(
+          'click',
+          () => {
+            remoteVideo.muted = false;
+            showText(el('remote-state'), '');
+          },
+          { once: true },
+        );
+      });
+    },
+
+    clearVideos() {
+      localVideo.srcObject = null;
+      remoteVideo.srcObject = null;
+    },
+
+    setRemoteName(name) {
+      el('remote-name').textContent = name ?? '';
+    },
+
+    /** How the other side's microphone and camera are, as they told us. */
+    showRemoteState(name, { audio, video, screen }) {
+      remoteFigure.dataset.audio = audio ? 'on' : 'off';
+      remoteFigure.dataset.video = video || screen ? 'on' : 'off';
+      const off = [!audio && 'microphone', !(video || screen) && 'camera'].filter(Boolean);
+      const who = name || 'The other person';
+      const text = [
+        off.length ? `${who} turned off the ${off.join(' and ')}.` : '',
+        screen ? `${who} is sharing their screen.` : '',
+      ].join(' ').trim();
+      showText(el('remote-state'), text);
+    },
+
+    clearRemoteState() {
+      delete remoteFigure.dataset.audio;
+      delete remoteFigure.dataset.video;
+      showText(el('remote-state'), '');
+    },
+
+    setMediaMessage(text) {
+      showText(el('media-message'), text);
+    },
+
+    setLobbyError(text) {
+      showText(el('lobby-error'), text);
+    },
+
+    setRoute(text) {
+      showText(el('route'), text);
+    },
+
+    renderMembers(members) {
+      const list = el('members');
+      list.replaceChildren(
+        ...(members.length
+          ? members.map((m) => {
+              const item = doc.createElement('li');
+              item.textContent = m.name;
+              return item;
+            })
+          : [Object.assign(doc.createElement('li'), { className: 'empty', textContent: 'Nobody is here yet.' })]),
+      );
+    },
+
+    setInviteLink(link) {
+      el('invite-link').value = link;
+    },
+
+    fillDevices(select, devices, selectedId, noun) {
+      const options = devices.map((device, i) => {
+        const option = doc.createElement('option');
+        option.value = device.deviceId;
+        option.textContent = device.label || `${noun} ${i + 1}`;
+        option.selected = device.deviceId === selectedId;
+        return option;
+      });
+      if (!options.length) {
+        options.push(Object.assign(doc.createElement('option'), { value: '', textContent: `No ${noun.toLowerCase()} found` }));
+      }
+      select.replaceChildren(...options);
+      select.disabled = !devices.length;
+    },
+
+    setToggle(button, pressed) {
+      setPressed(button, pressed);
+    },
+
+    setToggleAvailable(button, available) {
+      button.disabled = !available;
+    },
+
+    appendChat(who, text, mine) {
+      const item = doc.createElement('li');
+      item.className = mine ? 'mine' : 'theirs';
+      const author = doc.createElement('span');
+      author.className = 'who';
+      author.textContent = who;
+      const body = doc.createElement('span');
+      body.className = 'text';
+      body.textContent = text;
+      item.append(author, body);
+      el('chat-log').append(item);
+      item.scrollIntoView({ block: 'nearest' });
+    },
+
+    flashCopied(ok) {
+      const button = el('copy-link');
+      button.textContent = ok ? 'Copied' : 'Copy failed: select the link';
+      setTimeout(() => {
+        button.textContent = 'Copy link';
+      }, 2000);
+    },
+
+    selectInviteLink() {
+      el('invite-link').select();
+    },
+  };
+}
