@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -97,6 +98,12 @@ impl App {
             let _ = stopping_tx.send(());
             io.close().await;
         };
+        // Signalling messages are small and each one matters now: no Nagle delay.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
         let result = tokio::select! {
             result = server => result,

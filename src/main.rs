@@ -11,6 +11,11 @@ async fn main() -> ExitCode {
         eprintln!("duet: {e}");
         return ExitCode::FAILURE;
     }
+    // Every connection is a file descriptor: take all the process may have.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     let listener = match TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(e) => {

@@ -23,10 +23,12 @@ mod rooms;
 mod sequencer;
 mod session;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, State};
+use socketioxide::handler::ConnectHandler;
 use tokio::task::JoinHandle;
 
 use crate::domain::{ConnId, IceServer, PeerId};

@@ -1,0 +1,205 @@
+//! One Socket.IO client connection over a raw WebSocket: connect from a
+//! chosen loopback source address, answer pings, send events, wait for acks.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{WebSocketStream, client_async};
+
+use crate::wire::{self, Frame};
+
+/// How long a request waits for its acknowledgement.
+const ACK_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Conn {
+    ws: WebSocketStream<TcpStream>,
+    next_ack: u64,
+    /// Reused for every outgoing packet.
+    out: String,
+}
+
+/// Where connections go and where they come from.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub server: SocketAddr,
+    /// Source addresses, used in turn so that ephemeral ports do not run out.
+    pub sources: Vec<IpAddr>,
+}
+
+impl Target {
+    pub fn source(&self, n: usize) -> IpAddr {
+        self.sources[n % self.sources.len()]
+    }
+}
+
+pub fn other_error(message: impl Into<String>) -> io::Error {
+    io::Error::other(message.into())
+}
+
+impl Conn {
+    /// Opens the WebSocket transport and connects to the default namespace.
+    pub async fn connect(target: &Target, n: usize) -> io::Result<Self> {
+        let socket = match target.server {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        socket.bind(SocketAddr::new(target.source(n), 0))?;
+        let stream = socket.connect(target.server).await?;
+        stream.set_nodelay(true)?;
+        // Close with a reset: a load test opening thousands of connections a
+        // second must not leave each port in TIME_WAIT.
+        stream.set_zero_linger()?;
+        let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", target.server);
+        let (ws, _) = client_async(url, stream).await.map_err(|e| other_error(e.to_string()))?;
+        let mut conn = Self {
+            ws,
+            next_ack: 0,
+            out: String::with_capacity(256),
+        };
+        match conn.recv_text().await? {
+            Some(text) if matches!(wire::classify(&text), Frame::Open(_)) => {}
+            other => return Err(other_error(format!("expected the engine.io open packet, got {other:?}"))),
+        }
+        conn.send_raw(wire::CONNECT).await?;
+        loop {
+            match conn.recv_text().await? {
+                Some(text) if wire::classify(&text) == Frame::Connected => return Ok(conn),
+                Some(text) if wire::classify(&text) == Frame::Ping => conn.send_raw(wire::PONG).await?,
+                Some(_) => continue,
+                None => return Err(other_error("closed during the socket.io handshake")),
+            }
+        }
+    }
+
+    /// The next text frame, or `None` once the connection is closed.
+    pub async fn recv_text(&mut self) -> io::Result<Option<String>> {
+        loop {
+            match self.ws.next().await {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(other_error(e.to_string())),
+                Some(Ok(Message::Text(text))) => return Ok(Some(text.as_str().to_owned())),
+                Some(Ok(Message::Close(_))) => return Ok(None),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// The next message, as the WebSocket delivered it, for loops that
+    /// classify frames in place.
+    pub async fn recv(&mut self) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+        self.ws.next().await
+    }
+
+    pub async fn send_raw(&mut self, text: &str) -> io::Result<()> {
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|e| other_error(e.to_string()))
+    }
+
+    /// Sends an event without an acknowledgement; the payload is written by
+    /// `payload` straight into the outgoing buffer.
+    pub async fn emit(&mut self, name: &str, payload: impl FnOnce(&mut String)) -> io::Result<()> {
+        let mut out = std::mem::take(&mut self.out);
+        wire::event(&mut out, name, None, payload);
+        let sent = self.send_raw(&out).await;
+        self.out = out;
+        sent
+    }
+
+    /// Sends an event and waits for its acknowledgement, answering pings and
+    /// skipping other events meanwhile. Returns the acknowledgement's body.
+    pub async fn request(&mut self, name: &str, payload: impl FnOnce(&mut String)) -> io::Result<String> {
+        let id = self.next_ack;
+        self.next_ack += 1;
+        let mut out = std::mem::take(&mut self.out);
+        wire::event(&mut out, name, Some(id), payload);
+        let sent = self.send_raw(&out).await;
+        self.out = out;
+        sent?;
+        let waited = tokio::time::timeout(ACK_TIMEOUT, async {
+            loop {
+                let Some(text) = self.recv_text().await? else {
+                    return Err(other_error(format!("closed while waiting for the {name} ack")));
+                };
+                match wire::classify(&text) {
+                    Frame::Ack { id: got, body } if got == id => return Ok(body.to_owned()),
+                    Frame::Ping => self.send_raw(wire::PONG).await?,
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        let body = waited.map_err(|_| other_error(format!("no {name} ack in time")))??;
+        if wire::ack_ok(&body) {
+            Ok(body)
+        } else {
+            Err(other_error(format!("{name} refused: {body}")))
+        }
+    }
+
+    /// Waits for the next server event called `name`, answering pings.
+    pub async fn expect_event(&mut self, name: &str) -> io::Result<String> {
+        loop {
+            let Some(text) = self.recv_text().await? else {
+                return Err(other_error(format!("closed while waiting for {name}")));
+            };
+            match wire::classify(&text) {
+                Frame::Event { name: got, rest } if got == name => return Ok(rest.to_owned()),
+                Frame::Ping => self.send_raw(wire::PONG).await?,
+                _ => {}
+            }
+        }
+    }
+
+    /// Leaves the namespace and drops the connection (with a reset).
+    pub async fn close(mut self) {
+        let _ = self.send_raw(wire::DISCONNECT).await;
+    }
+}
+
+/// Two connections joined in a fresh room: `(first, its peer id, second, its peer id)`.
+pub struct Pair {
+    pub first: Conn,
+    pub first_id: String,
+    pub second: Conn,
+    pub second_id: String,
+}
+
+/// Connects two peers, creates a room and joins both; connection numbers
+/// `n` and `n + 1` pick their source addresses.
+pub async fn pair_up(target: &Target, n: usize) -> io::Result<Pair> {
+    let mut first = Conn::connect(target, n).await?;
+    let created = first.request("create-room", |o| o.push_str("{}")).await?;
+    let room = wire::string_field(&created, "room_id")
+        .ok_or_else(|| other_error("create-room ack without room_id"))?
+        .to_owned();
+    let join = |o: &mut String, name: &str| {
+        o.push_str("{\"room_id\":\"");
+        o.push_str(&room);
+        o.push_str("\",\"name\":\"");
+        o.push_str(name);
+        o.push_str("\"}");
+    };
+    let joined = first.request("join", |o| join(o, "first")).await?;
+    let first_id = peer_id(&joined)?;
+    let mut second = Conn::connect(target, n + 1).await?;
+    let joined = second.request("join", |o| join(o, "second")).await?;
+    let second_id = peer_id(&joined)?;
+    Ok(Pair {
+        first,
+        first_id,
+        second,
+        second_id,
+    })
+}
+
+fn peer_id(join_ack: &str) -> io::Result<String> {
+    wire::string_field(join_ack, "peer_id")
+        .map(str::to_owned)
+        .ok_or_else(|| other_error("join ack without peer_id"))
+}

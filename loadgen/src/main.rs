@@ -1,0 +1,115 @@
+//! duet-load: a load generator for signalling servers that speak the duet
+//! protocol (Socket.IO over WebSocket), built to share a small machine with
+//! the server it measures: one thread, raw Socket.IO framing, no JSON trees
+//! on the hot path. Every scenario prints one JSON line.
+
+mod conn;
+mod scenario;
+mod server_proc;
+mod stats;
+mod wire;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use conn::Target;
+use scenario::{churn, hold, relay};
+
+#[derive(Debug, Parser)]
+#[command(name = "duet-load", version, about)]
+struct Cli {
+    /// The server's address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    server: SocketAddr,
+    /// Loopback source addresses to spread connections over, as a range of
+    /// the last octet (127.0.0.2-127.0.0.40) or a comma-separated list.
+    #[arg(long, default_value = "127.0.0.2-127.0.0.33")]
+    sources: String,
+    /// The server's process id: its memory and CPU time are read from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Many connected peers held open; server memory per peer.
+    Hold(hold::HoldArgs),
+    /// Offers, answers and candidates relayed at a fixed rate; throughput, latency, CPU per message.
+    Relay(relay::RelayArgs),
+    /// Complete call set-ups by concurrent workers; set-ups per second and their latency.
+    Churn(churn::ChurnArgs),
+}
+
+fn parse_sources(spec: &str) -> Result<Vec<IpAddr>, String> {
+    if let Some((first, last)) = spec.split_once('-') {
+        let first: Ipv4Addr = first.trim().parse().map_err(|e| format!("{first}: {e}"))?;
+        let last: Ipv4Addr = last.trim().parse().map_err(|e| format!("{last}: {e}"))?;
+        let [a, b, c, from] = first.octets();
+        let to = last.octets()[3];
+        if last.octets()[..3] != [a, b, c] || to < from {
+            return Err("a range differs only in its last octet, low to high".into());
+        }
+        return Ok((from..=to).map(|d| IpAddr::V4(Ipv4Addr::new(a, b, c, d))).collect());
+    }
+    spec.split(',')
+        .map(|s| s.trim().parse().map_err(|e| format!("{s}: {e}")))
+        .collect()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let sources = match parse_sources(&cli.sources) {
+        Ok(sources) if !sources.is_empty() => sources,
+        Ok(_) => {
+            eprintln!("duet-load: no source addresses");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("duet-load: --sources: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Each connection is a file descriptor: take all the process may have.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("duet-load: could not raise the open-file limit: {e}");
+    }
+    let target = Target {
+        server: cli.server,
+        sources,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match &cli.scenario {
+            Scenario::Hold(args) => hold::run(&target, cli.server_pid, args).await,
+            Scenario::Relay(args) => relay::run(&target, cli.server_pid, args).await,
+            Scenario::Churn(args) => churn::run(&target, cli.server_pid, args).await,
+        }
+    });
+    println!("{result}");
+    if result.get("error").is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_ranges_and_lists() {
+        assert_eq!(parse_sources("127.0.0.2-127.0.0.4").unwrap().len(), 3);
+        assert_eq!(parse_sources("127.0.0.1, 127.0.0.9").unwrap().len(), 2);
+        assert!(parse_sources("127.0.0.5-127.0.0.4").is_err());
+        assert!(parse_sources("127.0.0.5-127.0.1.9").is_err());
+        assert!(parse_sources("nonsense").is_err());
+    }
+}
