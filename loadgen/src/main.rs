@@ -53,7 +53,9 @@ fn parse_sources(spec: &str) -> Result<Vec<IpAddr>, String> {
         if last.octets()[..3] != [a, b, c] || to < from {
             return Err("a range differs only in its last octet, low to high".into());
         }
-        return Ok((from..=to).map(|d| IpAddr::V4(Ipv4Addr::new(a, b, c, d))).collect());
+        return Ok((from..=to)
+            .map(|d| IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
+            .collect());
     }
     spec.split(',')
         .map(|s| s.trim().parse().map_err(|e| format!("{s}: {e}")))

@@ -14,9 +14,15 @@ pub enum Frame<'a> {
     /// Socket.IO connect acknowledgement for the default namespace.
     Connected,
     /// A server event: its name and the JSON after the name (`{...}]`).
-    Event { name: &'a str, rest: &'a str },
+    Event {
+        name: &'a str,
+        rest: &'a str,
+    },
     /// The acknowledgement of request `id`, with its JSON array of arguments.
-    Ack { id: u64, body: &'a str },
+    Ack {
+        id: u64,
+        body: &'a str,
+    },
     /// A disconnection or close.
     Closed,
     Other,
@@ -130,7 +136,9 @@ mod tests {
     #[test]
     fn writes_events() {
         let mut out = String::new();
-        event(&mut out, "join", Some(7), |o| o.push_str("{\"room_id\":\"abc\"}"));
+        event(&mut out, "join", Some(7), |o| {
+            o.push_str("{\"room_id\":\"abc\"}")
+        });
         assert_eq!(out, "427[\"join\",{\"room_id\":\"abc\"}]");
         event(&mut out, "cut-the-call", None, |o| o.push_str("{}"));
         assert_eq!(out, "42[\"cut-the-call\",{}]");

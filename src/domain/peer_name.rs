@@ -1,11 +1,12 @@
 //! The name a person gives before joining a call.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// 1 to 64 Unicode code points after trimming white space, with no control
 /// characters. Stored trimmed; never interpreted as markup anywhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PeerName(String);
+pub struct PeerName(Arc<str>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidName {
@@ -31,7 +32,7 @@ impl PeerName {
         if trimmed.chars().any(char::is_control) {
             return Err(InvalidName::ControlCharacter);
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(trimmed.into()))
     }
 
     pub fn as_str(&self) -> &str {

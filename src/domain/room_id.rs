@@ -1,12 +1,13 @@
 //! Room ids: the secret part of an invite link.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::random::random_symbols;
 
 /// A room id as the protocol allows it: `^[a-z0-9][a-z0-9-]{2,63}$`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RoomId(String);
+pub struct RoomId(Arc<str>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a room id is 3 to 64 characters of a-z, 0-9 and '-', not starting with '-'")]
@@ -24,7 +25,7 @@ impl RoomId {
         let valid =
             (3..=64).contains(&bytes.len()) && bytes[0] != b'-' && bytes.iter().all(allowed);
         if valid {
-            Ok(Self(raw.to_owned()))
+            Ok(Self(raw.into()))
         } else {
             Err(InvalidRoomId)
         }
@@ -36,7 +37,7 @@ impl RoomId {
         let groups: Vec<&str> = (0..GROUPS)
             .map(|g| &symbols[g * GROUP_LEN..(g + 1) * GROUP_LEN])
             .collect();
-        Self(groups.join("-"))
+        Self(groups.join("-").into())
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,27 +1,29 @@
 //! Identifiers the server hands out: peer ids, rejoin tokens, connection ids.
 
 use std::fmt;
+use std::sync::Arc;
 
 use subtle::ConstantTimeEq;
 
 use super::random::random_symbols;
 
 /// Names one seat taken by one `join`; never reused, so a message addressed to
-/// a peer who has left can never reach whoever sits down next.
+/// a peer who has left can never reach whoever sits down next. Like the other
+/// ids here it is shared text, cheap to clone into every relayed message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PeerId(String);
+pub struct PeerId(Arc<str>);
 
 impl PeerId {
     /// 20 symbols = 100 random bits: unique without any coordination between
     /// server instances.
     pub fn generate() -> Self {
-        Self(random_symbols(20))
+        Self(random_symbols(20).into())
     }
 
     /// A peer id as a client sent it; it is opaque, so any string is accepted
     /// here and simply matches no seat if it is not one.
     pub fn from_client(raw: &str) -> Self {
-        Self(raw.to_owned())
+        Self(raw.into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,10 +85,10 @@ impl serde::Serialize for RejoinToken {
 /// connection holds it, so that a connection replaced by a `rejoin` can no
 /// longer act for the seat.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ConnId(String);
+pub struct ConnId(Arc<str>);
 
 impl ConnId {
-    pub fn new(raw: impl Into<String>) -> Self {
+    pub fn new(raw: impl Into<Arc<str>>) -> Self {
         Self(raw.into())
     }
 

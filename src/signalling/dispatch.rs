@@ -4,35 +4,44 @@
 use std::sync::Arc;
 
 use socketioxide::SocketIo;
-use socketioxide::extract::{SocketRef, State};
+use socketioxide::extract::SocketRef;
 use socketioxide::handler::Value;
 
 use super::Hub;
 use super::context::EventContext;
 use super::error::SignalError;
 use super::inbound::{Admission, EventName, Inbound, decode};
+use super::sequencer::Ticket;
+use super::session::Session;
 use super::{relay, rooms};
+
+/// An event as it arrived: what was sent, what the checks on arrival
+/// decided, and its place in the connection's line.
+pub struct Arrival {
+    pub inbound: Inbound,
+    pub admission: Admission,
+    pub ticket: Ticket,
+}
 
 /// Serves one event, after every earlier event of the same connection.
 pub async fn on_event(
     socket: SocketRef,
     io: SocketIo,
-    State(hub): State<Arc<Hub>>,
-    inbound: Inbound,
+    hub: Arc<Hub>,
+    session: Arc<Session>,
+    arrival: Arrival,
 ) {
-    let Inbound {
-        event,
+    let Arrival {
+        inbound: Inbound { event, packet, ack },
         admission,
         ticket,
-        ack,
-        session,
-    } = inbound;
+    } = arrival;
     ticket.turn().await;
     hub.metrics.event_received(&event);
     let cx = EventContext::new(socket, io, hub, session, event, ack);
-    let result = match admission {
-        Admission::Admitted(packet) => serve(&cx, &packet).await,
-        refused => Err(refused.refusal().expect("not admitted")),
+    let result = match admission.refusal() {
+        None => serve(&cx, &packet).await,
+        Some(refusal) => Err(refusal),
     };
     cx.finish(result);
     drop(ticket);

@@ -1,11 +1,10 @@
 //! One incoming event, checked in the order the protocol sets before anything
-//! acts on it: its size first, then the connection's allowance. This runs as
-//! the event is read off the connection, so the checks and the event's place
-//! in line follow arrival order.
+//! acts on it: its size first, then the connection's allowance, then its shape.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, Event};
@@ -13,7 +12,6 @@ use socketioxide::handler::{FromMessage, FromMessageParts, Value};
 use socketioxide::socket::Socket;
 
 use super::error::{ErrorCode, SignalError};
-use super::sequencer::Ticket;
 use super::session::Session;
 
 /// The largest payload of any one event.
@@ -64,44 +62,35 @@ impl EventName {
 
 /// What the checks on arrival decided.
 pub enum Admission {
-    /// Within the limits: the packet text, `["event", payload, ...]`.
-    Admitted(Value),
+    Admitted,
     TooLarge,
     RateLimited,
     /// Carried binary attachments, which no event of the protocol has.
     Binary,
 }
 
-/// The extractor of every event handler.
+/// The extractor of the event handler: one event as received.
 pub struct Inbound {
     /// The event name exactly as sent.
     pub event: String,
-    pub admission: Admission,
-    pub ticket: Ticket,
+    /// The packet text, `["event", payload, ...]`, with any attachments.
+    pub packet: Value,
     /// Present when the client asked for an acknowledgement.
     pub ack: Option<AckSender>,
-    pub session: Arc<Session>,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("the connection has no session")]
-pub struct NoSession;
-
 impl FromMessage<LocalAdapter> for Inbound {
-    type Error = NoSession;
+    type Error = Infallible;
 
     fn from_message(
         socket: Arc<Socket>,
-        mut value: Value,
+        mut packet: Value,
         ack_id: Option<i64>,
-    ) -> Result<Self, NoSession> {
-        let session = socket.extensions.get::<Arc<Session>>().ok_or(NoSession)?;
-        let ticket = session.ticket();
+    ) -> Result<Self, Infallible> {
         // socketioxide read the name already to route the event here.
-        let event = Event::from_message_parts(&socket, &mut value, &ack_id)
+        let event = Event::from_message_parts(&socket, &mut packet, &ack_id)
             .map(|Event(name)| name)
             .unwrap_or_default();
-        let admission = admit(&session, &event, value);
         let ack = ack_id.map(|_| {
             let Ok(ack) = AckSender::from_message_parts(
                 &socket,
@@ -110,41 +99,38 @@ impl FromMessage<LocalAdapter> for Inbound {
             );
             ack
         });
-        Ok(Self {
-            event,
-            admission,
-            ticket,
-            ack,
-            session,
-        })
+        Ok(Self { event, packet, ack })
     }
 }
 
-fn admit(session: &Session, event: &str, value: Value) -> Admission {
-    let Value::Str(text, attachments) = &value else {
-        return Admission::Binary;
-    };
-    let attached: usize = attachments.iter().flatten().map(|b| b.len()).sum();
-    // The text is `["<event>",<payload>]`: five bytes of framing around the
-    // event name, the rest is payload.
-    let payload_bytes = text.len().saturating_sub(event.len() + 5) + attached;
-    if payload_bytes > MAX_PAYLOAD_BYTES {
-        return Admission::TooLarge;
+impl Inbound {
+    /// Checks size, then allowance, then shape, as the event arrives.
+    pub fn admit(&self, session: &Session) -> Admission {
+        let Value::Str(text, attachments) = &self.packet else {
+            return Admission::Binary;
+        };
+        let attached: usize = attachments.iter().flatten().map(|b| b.len()).sum();
+        // The text is `["<event>",<payload>]`: five bytes of framing around
+        // the event name, the rest is payload.
+        let payload_bytes = text.len().saturating_sub(self.event.len() + 5) + attached;
+        if payload_bytes > MAX_PAYLOAD_BYTES {
+            return Admission::TooLarge;
+        }
+        if !session.allow_event() {
+            return Admission::RateLimited;
+        }
+        if attachments.as_ref().is_some_and(|a| !a.is_empty()) {
+            return Admission::Binary;
+        }
+        Admission::Admitted
     }
-    if !session.allow_event() {
-        return Admission::RateLimited;
-    }
-    if attachments.as_ref().is_some_and(|a| !a.is_empty()) {
-        return Admission::Binary;
-    }
-    Admission::Admitted(value)
 }
 
 impl Admission {
     /// The refusal decided on arrival, if any.
     pub fn refusal(&self) -> Option<SignalError> {
         Some(match self {
-            Admission::Admitted(_) => return None,
+            Admission::Admitted => return None,
             Admission::TooLarge => SignalError::new(
                 ErrorCode::TooLarge,
                 format!("a payload may be at most {} KiB", MAX_PAYLOAD_BYTES / 1024),
@@ -160,10 +146,10 @@ impl Admission {
     }
 }
 
-/// Decodes the first argument of an admitted event as `T`. A missing payload
-/// reads as `{}`; anything but a JSON object, or fields of the wrong JSON
-/// type, is a `bad-request`.
-pub fn decode<T: DeserializeOwned>(packet: &Value) -> Result<T, SignalError> {
+/// Decodes the first argument of an admitted event as `T`, borrowing from
+/// the packet where `T` does. A missing payload reads as `{}`; anything but a
+/// JSON object, or fields of the wrong JSON type, is a `bad-request`.
+pub fn decode<'a, T: Deserialize<'a>>(packet: &'a Value) -> Result<T, SignalError> {
     let Value::Str(text, _) = packet else {
         return Err(SignalError::bad_request(
             "binary payloads are not part of the protocol",

@@ -36,6 +36,7 @@ use crate::store::{RoomRules, RoomStore};
 use crate::telemetry::Metrics;
 
 pub use error::{ErrorCode, SignalError};
+use inbound::Inbound;
 pub use inbound::{EventName, MAX_PAYLOAD_BYTES};
 pub use rooms::{CreatedRoom, create_room};
 use session::Session;
@@ -69,7 +70,7 @@ pub fn error_codes() -> Vec<&'static str> {
 /// Serves the protocol on the default namespace of `io`, and starts the
 /// sweeper; the returned task runs until aborted.
 pub fn attach(io: &SocketIo, hub: Arc<Hub>) -> JoinHandle<()> {
-    io.ns("/", on_connect);
+    io.ns("/", on_connect.with(prepare));
     expiry::spawn_sweeper(
         Arc::clone(&hub),
         io.clone(),
@@ -77,21 +78,37 @@ pub fn attach(io: &SocketIo, hub: Arc<Hub>) -> JoinHandle<()> {
     )
 }
 
-async fn on_connect(socket: SocketRef, State(hub): State<Arc<Hub>>) {
-    hub.metrics.connections.increment(1.0);
+/// Runs before the client is told it is connected: a client may send its
+/// first event the moment it is, and the handlers must be there to take it.
+/// (The connect handler itself runs later, as a task of its own.)
+async fn prepare(socket: SocketRef) -> Result<(), Infallible> {
     let session = Arc::new(Session::new(ConnId::new(socket.id.to_string())));
-    socket.extensions.insert(session);
-    socket.on_fallback(dispatch::on_event);
-    socket.on_disconnect(on_disconnect);
+    socket.on_fallback({
+        let session = Arc::clone(&session);
+        move |socket: SocketRef, io: SocketIo, State(hub): State<Arc<Hub>>, inbound: Inbound| {
+            // This part runs as the event is read off the connection, so the
+            // event's place in line and its checks follow arrival order.
+            let arrival = dispatch::Arrival {
+                ticket: session.ticket(),
+                admission: inbound.admit(&session),
+                inbound,
+            };
+            dispatch::on_event(socket, io, hub, Arc::clone(&session), arrival)
+        }
+    });
+    socket
+        .on_disconnect(move |State(hub): State<Arc<Hub>>| on_disconnect(hub, Arc::clone(&session)));
+    Ok(())
+}
+
+async fn on_connect(State(hub): State<Arc<Hub>>) {
+    hub.metrics.connections.increment(1.0);
 }
 
 /// A dropped connection keeps its seat for the reconnect grace; the media
 /// between the browsers does not need the signalling socket.
-async fn on_disconnect(socket: SocketRef, State(hub): State<Arc<Hub>>) {
+async fn on_disconnect(hub: Arc<Hub>, session: Arc<Session>) {
     hub.metrics.connections.decrement(1.0);
-    let Some(session) = socket.extensions.get::<Arc<Session>>() else {
-        return;
-    };
     let ticket = session.ticket();
     ticket.turn().await;
     if let Some(seat) = session.seat() {

@@ -1,5 +1,7 @@
 //! Both Socket.IO transports carry the whole protocol, and talk to each other.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::harness::TestServer;
@@ -46,4 +48,55 @@ async fn engine_io_handshake_offers_the_websocket_upgrade() {
     assert_eq!(open["upgrades"], json!(["websocket"]));
     assert!(open["sid"].is_string());
     assert!(open["pingInterval"].is_number());
+}
+
+/// Opens a raw WebSocket, completes the Socket.IO handshake and sends
+/// `create-room` the moment the connection is acknowledged, as a fast client
+/// does; returns the acknowledgement frame.
+async fn create_room_right_after_connecting(addr: std::net::SocketAddr) -> String {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket");
+    let mut frames = Vec::new();
+    while let Some(Ok(message)) = ws.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let text = text.to_string();
+        if text.starts_with('0') {
+            ws.send(Message::text("40")).await.unwrap();
+        } else if text.starts_with("40") {
+            ws.send(Message::text("420[\"create-room\",{}]"))
+                .await
+                .unwrap();
+        } else if text.starts_with("430") {
+            return text;
+        } else {
+            frames.push(text);
+        }
+    }
+    panic!("closed before the acknowledgement; got {frames:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_event_after_connecting_is_always_served() {
+    // A client may send the moment it is told it is connected; the server
+    // must already be listening for events then.
+    let server = TestServer::start().await;
+    for _ in 0..20 {
+        let batch = (0..100).map(|_| async {
+            let ack = tokio::time::timeout(
+                Duration::from_secs(5),
+                create_room_right_after_connecting(server.addr),
+            )
+            .await
+            .expect("acknowledged in time");
+            assert!(ack.contains("\"ok\":true"), "{ack}");
+        });
+        futures_util::future::join_all(batch).await;
+    }
 }

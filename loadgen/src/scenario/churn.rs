@@ -46,7 +46,8 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> 
     let until = started + Duration::from_secs(args.seconds);
     let mut workers = Vec::new();
     for _ in 0..args.workers {
-        let (target, tally, next_conn) = (target.clone(), Arc::clone(&tally), Arc::clone(&next_conn));
+        let (target, tally, next_conn) =
+            (target.clone(), Arc::clone(&tally), Arc::clone(&next_conn));
         workers.push(tokio::spawn(async move {
             while Instant::now() < until {
                 let n = next_conn.fetch_add(2, Ordering::Relaxed);
@@ -113,8 +114,12 @@ async fn cycle(target: &Target, n: usize) -> io::Result<Duration> {
     };
     let a_ack = a.request("join", join("caller")).await?;
     let b_ack = b.request("join", join("callee")).await?;
-    let a_id = wire::string_field(&a_ack, "peer_id").ok_or_else(|| other_error("no peer_id"))?.to_owned();
-    let b_id = wire::string_field(&b_ack, "peer_id").ok_or_else(|| other_error("no peer_id"))?.to_owned();
+    let a_id = wire::string_field(&a_ack, "peer_id")
+        .ok_or_else(|| other_error("no peer_id"))?
+        .to_owned();
+    let b_id = wire::string_field(&b_ack, "peer_id")
+        .ok_or_else(|| other_error("no peer_id"))?
+        .to_owned();
     a.expect_event("user-arrived").await?;
 
     let to = |id: &str, body: &str| format!("{{\"to\":\"{id}\",{body}}}");

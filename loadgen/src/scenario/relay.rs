@@ -121,7 +121,9 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
 
     let tally = tally.borrow();
     let seconds = args.seconds as f64;
-    let per_message_us = cpu.filter(|_| tally.received > 0).map(|c| round2(c * 1e6 / tally.received as f64));
+    let per_message_us = cpu
+        .filter(|_| tally.received > 0)
+        .map(|c| round2(c * 1e6 / tally.received as f64));
     json!({
         "scenario": "relay",
         "rooms": args.rooms,
@@ -207,7 +209,13 @@ async fn peer(mut conn: Conn, plan: Plan, tally: Rc<RefCell<Tally>>) {
 }
 
 /// Sends the next message of the cycle offer, answer, candidate, candidate.
-async fn send(conn: &mut Conn, to: &str, sequence: u64, stamp: u64, padding: &str) -> std::io::Result<()> {
+async fn send(
+    conn: &mut Conn,
+    to: &str,
+    sequence: u64,
+    stamp: u64,
+    padding: &str,
+) -> std::io::Result<()> {
     use std::fmt::Write;
     match sequence % 4 {
         kind @ (0 | 1) => {
