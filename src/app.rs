@@ -25,6 +25,11 @@ use crate::telemetry::Metrics;
 /// buffer without bound.
 const TRANSPORT_MAX_MESSAGE_BYTES: usize = 4 << 20;
 
+/// What each WebSocket reads at a time. Signalling messages are mostly a few
+/// hundred bytes (an offer a few KiB); the default 4 KiB, held by every idle
+/// connection, costs more memory than it saves in reads.
+const WS_READ_CHUNK_BYTES: usize = 1024;
+
 /// How long shutdown waits for open requests before giving up on them.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -56,6 +61,7 @@ impl App {
             .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
             .ws_max_message_size(TRANSPORT_MAX_MESSAGE_BYTES)
             .max_buffer_size(256)
+            .ws_read_buffer_size(WS_READ_CHUNK_BYTES)
             .with_state(Arc::clone(&hub))
             .build_layer();
         let sweeper = signalling::attach(&io, Arc::clone(&hub));
@@ -69,7 +75,9 @@ impl App {
         };
         let router = http::router(state)
             .layer(socket_layer)
+            .layer(axum::middleware::map_request(http::detach_from_read_buffer))
             .layer(axum::middleware::map_response(http::security_headers));
+
         Self {
             router,
             io,
@@ -86,10 +94,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let Self {
-            router,
-            io,
-            sweeper,
-            ..
+            router, io, sweeper, ..
         } = self;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {

@@ -53,10 +53,7 @@ impl Conn {
         // Close with a reset: a load test opening thousands of connections a
         // second must not leave each port in TIME_WAIT.
         stream.set_zero_linger()?;
-        let url = format!(
-            "ws://{}/socket.io/?EIO=4&transport=websocket",
-            target.server
-        );
+        let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", target.server);
         let (ws, _) = client_async(url, stream)
             .await
             .map_err(|e| other_error(e.to_string()))?;
@@ -77,9 +74,7 @@ impl Conn {
         loop {
             match conn.recv_text().await? {
                 Some(text) if wire::classify(&text) == Frame::Connected => return Ok(conn),
-                Some(text) if wire::classify(&text) == Frame::Ping => {
-                    conn.send_raw(wire::PONG).await?
-                }
+                Some(text) if wire::classify(&text) == Frame::Ping => conn.send_raw(wire::PONG).await?,
                 Some(_) => continue,
                 None => return Err(other_error("closed during the socket.io handshake")),
             }
@@ -124,11 +119,7 @@ impl Conn {
 
     /// Sends an event and waits for its acknowledgement, answering pings and
     /// skipping other events meanwhile. Returns the acknowledgement's body.
-    pub async fn request(
-        &mut self,
-        name: &str,
-        payload: impl FnOnce(&mut String),
-    ) -> io::Result<String> {
+    pub async fn request(&mut self, name: &str, payload: impl FnOnce(&mut String)) -> io::Result<String> {
         let id = self.next_ack;
         self.next_ack += 1;
         let mut out = std::mem::take(&mut self.out);
@@ -139,9 +130,7 @@ impl Conn {
         let waited = tokio::time::timeout(ACK_TIMEOUT, async {
             loop {
                 let Some(text) = self.recv_text().await? else {
-                    return Err(other_error(format!(
-                        "closed while waiting for the {name} ack"
-                    )));
+                    return Err(other_error(format!("closed while waiting for the {name} ack")));
                 };
                 match wire::classify(&text) {
                     Frame::Ack { id: got, body } if got == id => return Ok(body.to_owned()),

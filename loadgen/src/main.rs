@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use conn::Target;
-use scenario::{churn, hold, relay};
+use scenario::{churn, hold, relay, startup};
 
 #[derive(Debug, Parser)]
 #[command(name = "duet-load", version, about)]
@@ -42,6 +42,8 @@ enum Scenario {
     Relay(relay::RelayArgs),
     /// Complete call set-ups by concurrent workers; set-ups per second and their latency.
     Churn(churn::ChurnArgs),
+    /// Starts the server command given after `--`; time to serving, and idle memory.
+    Startup(startup::StartupArgs),
 }
 
 fn parse_sources(spec: &str) -> Result<Vec<IpAddr>, String> {
@@ -92,8 +94,10 @@ fn main() -> ExitCode {
             Scenario::Hold(args) => hold::run(&target, cli.server_pid, args).await,
             Scenario::Relay(args) => relay::run(&target, cli.server_pid, args).await,
             Scenario::Churn(args) => churn::run(&target, cli.server_pid, args).await,
+            Scenario::Startup(args) => startup::run(target.server, args),
         }
     });
+
     println!("{result}");
     if result.get("error").is_some() {
         ExitCode::FAILURE

@@ -24,12 +24,7 @@ pub fn cpu_seconds(pid: u32) -> io::Result<f64> {
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here.
     let ticks: u64 = [11, 12]
         .iter()
-        .map(|&i| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        })
+        .map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0))
         .sum();
     // SAFETY: sysconf only reads a configuration value.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;

@@ -136,9 +136,7 @@ mod tests {
     #[test]
     fn writes_events() {
         let mut out = String::new();
-        event(&mut out, "join", Some(7), |o| {
-            o.push_str("{\"room_id\":\"abc\"}")
-        });
+        event(&mut out, "join", Some(7), |o| o.push_str("{\"room_id\":\"abc\"}"));
         assert_eq!(out, "427[\"join\",{\"room_id\":\"abc\"}]");
         event(&mut out, "cut-the-call", None, |o| o.push_str("{}"));
         assert_eq!(out, "42[\"cut-the-call\",{}]");

@@ -13,9 +13,7 @@ pub struct IceServer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "an ICE server is a stun:, turn: or turns: URL, with credentials as turn:USER:PASSWORD@HOST:PORT"
-)]
+#[error("an ICE server is a stun:, turn: or turns: URL, with credentials as turn:USER:PASSWORD@HOST:PORT")]
 pub struct InvalidIceServer;
 
 /// The configuration form is one URL per server, credentials written as URL
@@ -61,10 +59,7 @@ impl std::fmt::Debug for IceServer {
         f.debug_struct("IceServer")
             .field("urls", &self.urls)
             .field("username", &self.username)
-            .field(
-                "credential",
-                &self.credential.as_ref().map(|_| "<redacted>"),
-            )
+            .field("credential", &self.credential.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }

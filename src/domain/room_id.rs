@@ -22,8 +22,7 @@ impl RoomId {
     pub fn parse(raw: &str) -> Result<Self, InvalidRoomId> {
         let bytes = raw.as_bytes();
         let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
-        let valid =
-            (3..=64).contains(&bytes.len()) && bytes[0] != b'-' && bytes.iter().all(allowed);
+        let valid = (3..=64).contains(&bytes.len()) && bytes[0] != b'-' && bytes.iter().all(allowed);
         if valid {
             Ok(Self(raw.into()))
         } else {
@@ -68,14 +67,7 @@ mod tests {
 
     #[test]
     fn accepts_what_the_protocol_allows() {
-        for ok in [
-            "48213",
-            "team-standup",
-            "abc",
-            "a--",
-            "0-0",
-            &"a".repeat(64),
-        ] {
+        for ok in ["48213", "team-standup", "abc", "a--", "0-0", &"a".repeat(64)] {
             assert!(RoomId::parse(ok).is_ok(), "{ok:?} should be accepted");
         }
     }
@@ -110,9 +102,6 @@ mod tests {
 
     #[test]
     fn url_is_the_call_page() {
-        assert_eq!(
-            RoomId::parse("team-standup").unwrap().url(),
-            "/r/team-standup/"
-        );
+        assert_eq!(RoomId::parse("team-standup").unwrap().url(), "/r/team-standup/");
     }
 }

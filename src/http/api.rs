@@ -42,9 +42,7 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST
             }
             ErrorCode::NoSuchRoom | ErrorCode::NoSuchPeer => StatusCode::NOT_FOUND,
-            ErrorCode::RoomTaken | ErrorCode::FullRoom | ErrorCode::AlreadyJoined => {
-                StatusCode::CONFLICT
-            }
+            ErrorCode::RoomTaken | ErrorCode::FullRoom | ErrorCode::AlreadyJoined => StatusCode::CONFLICT,
             ErrorCode::NotJoined | ErrorCode::BadToken => StatusCode::FORBIDDEN,
             ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -65,10 +63,7 @@ struct CreateRoomBody {
 }
 
 /// 201 for a new room, 200 for an existing empty one.
-pub async fn create_room(
-    State(state): State<HttpState>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+pub async fn create_room(State(state): State<HttpState>, body: Bytes) -> Result<Response, ApiError> {
     let requested = parse_create_body(&body)?;
     let room = signalling::create_room(&*state.hub.store, requested).await?;
     let status = match room.created {
@@ -86,8 +81,7 @@ fn parse_create_body(body: &[u8]) -> Result<Option<RoomId>, SignalError> {
             "the request body is too large",
         ));
     }
-    let text =
-        std::str::from_utf8(body).map_err(|_| SignalError::bad_request("the body is not UTF-8"))?;
+    let text = std::str::from_utf8(body).map_err(|_| SignalError::bad_request("the body is not UTF-8"))?;
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -95,8 +89,8 @@ fn parse_create_body(body: &[u8]) -> Result<Option<RoomId>, SignalError> {
     if !text.starts_with('{') {
         return Err(SignalError::bad_request("the body must be a JSON object"));
     }
-    let body: CreateRoomBody = serde_json::from_str(text)
-        .map_err(|e| SignalError::bad_request(format!("malformed body: {e}")))?;
+    let body: CreateRoomBody =
+        serde_json::from_str(text).map_err(|e| SignalError::bad_request(format!("malformed body: {e}")))?;
     Ok(body.room_id.as_deref().map(RoomId::parse).transpose()?)
 }
 

@@ -53,11 +53,7 @@ pub async fn serve(
     request_headers: HeaderMap,
 ) -> Response {
     if version != state.assets.version {
-        return (
-            StatusCode::NOT_FOUND,
-            "no such asset version; reload the page\n",
-        )
-            .into_response();
+        return (StatusCode::NOT_FOUND, "no such asset version; reload the page\n").into_response();
     }
     let Some(file) = Files::get(&path) else {
         return (StatusCode::NOT_FOUND, "no such asset\n").into_response();
@@ -66,8 +62,7 @@ pub async fn serve(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let etag =
-        HeaderValue::from_str(&format!("W/\"{hash}\"")).expect("hex is a valid header value");
+    let etag = HeaderValue::from_str(&format!("W/\"{hash}\"")).expect("hex is a valid header value");
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
     if request_headers.get(header::IF_NONE_MATCH) == Some(&etag) {
         return (

@@ -19,10 +19,7 @@ const HEADERS: [(HeaderName, &str); 6] = [
     (header::REFERRER_POLICY, "no-referrer"),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
-    (
-        HeaderName::from_static("permissions-policy"),
-        PERMISSIONS_POLICY,
-    ),
+    (HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY),
     (
         HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",
@@ -34,9 +31,7 @@ const HEADERS: [(HeaderName, &str); 6] = [
 pub async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     for (name, value) in HEADERS {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
     response
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod assets;
+mod detach;
 mod headers;
 mod ops;
 mod pages;
@@ -43,4 +44,5 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
+pub use detach::detach_from_read_buffer;
 pub use headers::security_headers;

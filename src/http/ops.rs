@@ -21,10 +21,7 @@ pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
     }
     (
         StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         metrics.render(),
     )
 }

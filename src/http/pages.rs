@@ -26,8 +26,7 @@ impl Pages {
     /// Fills in the asset path (and, for the missing-room page, the notice).
     pub fn render(assets_base: &str) -> Self {
         let template = |name: &str| {
-            let file =
-                Templates::get(name).unwrap_or_else(|| panic!("page template {name} is embedded"));
+            let file = Templates::get(name).unwrap_or_else(|| panic!("page template {name} is embedded"));
             String::from_utf8_lossy(&file.data).replace("{{assets}}", assets_base)
         };
         let home = template("index.html");
@@ -35,9 +34,7 @@ impl Pages {
             missing_room: home
                 .replace("{{notice}}", MISSING_ROOM)
                 .replace("{{notice-kind}}", "missing-room"),
-            home: home
-                .replace("{{notice}}", "")
-                .replace("{{notice-kind}}", ""),
+            home: home.replace("{{notice}}", "").replace("{{notice-kind}}", ""),
             call: template("call.html"),
         }
     }

@@ -63,12 +63,7 @@ pub async fn members(io: &SocketIo, room_id: &RoomId, members: &[Member]) {
     emit(io, audience, "members", &Members { room_id, members }).await;
 }
 
-pub async fn emit<T: serde::Serialize + ?Sized>(
-    io: &SocketIo,
-    rooms: Vec<String>,
-    event: &str,
-    data: &T,
-) {
+pub async fn emit<T: serde::Serialize + ?Sized>(io: &SocketIo, rooms: Vec<String>, event: &str, data: &T) {
     if let Err(e) = io.to(rooms).emit(event, data).await {
         // A recipient that just went away; its seat logic runs on disconnect.
         tracing::debug!(error = %e, event, "event not delivered to every recipient");

@@ -49,10 +49,7 @@ pub async fn on_event(
 
 async fn serve(cx: &EventContext, packet: &Value) -> Result<(), SignalError> {
     let Some(event) = EventName::parse(&cx.event) else {
-        return Err(SignalError::bad_request(format!(
-            "unknown event {:?}",
-            cx.event
-        )));
+        return Err(SignalError::bad_request(format!("unknown event {:?}", cx.event)));
     };
     match event {
         EventName::CreateRoom => rooms::create(cx, decode(packet)?).await,

@@ -119,10 +119,7 @@ impl From<StoreError> for SignalError {
             StoreError::BadToken => ErrorCode::BadToken,
             StoreError::Backend(cause) => {
                 tracing::error!(%cause, "room store failed");
-                return Self::new(
-                    ErrorCode::Internal,
-                    "the server could not complete the request",
-                );
+                return Self::new(ErrorCode::Internal, "the server could not complete the request");
             }
         };
         let message = match &e {

@@ -82,21 +82,14 @@ pub struct Inbound {
 impl FromMessage<LocalAdapter> for Inbound {
     type Error = Infallible;
 
-    fn from_message(
-        socket: Arc<Socket>,
-        mut packet: Value,
-        ack_id: Option<i64>,
-    ) -> Result<Self, Infallible> {
+    fn from_message(socket: Arc<Socket>, mut packet: Value, ack_id: Option<i64>) -> Result<Self, Infallible> {
         // socketioxide read the name already to route the event here.
         let event = Event::from_message_parts(&socket, &mut packet, &ack_id)
             .map(|Event(name)| name)
             .unwrap_or_default();
         let ack = ack_id.map(|_| {
-            let Ok(ack) = AckSender::from_message_parts(
-                &socket,
-                &mut Value::Bytes(Default::default()),
-                &ack_id,
-            );
+            let Ok(ack) =
+                AckSender::from_message_parts(&socket, &mut Value::Bytes(Default::default()), &ack_id);
             ack
         });
         Ok(Self { event, packet, ack })
@@ -139,9 +132,7 @@ impl Admission {
                 ErrorCode::RateLimited,
                 "too many events; slow down (20 per second after a burst of 100)",
             ),
-            Admission::Binary => {
-                SignalError::bad_request("binary payloads are not part of the protocol")
-            }
+            Admission::Binary => SignalError::bad_request("binary payloads are not part of the protocol"),
         })
     }
 }
@@ -159,10 +150,7 @@ pub fn decode<'a, T: Deserialize<'a>>(packet: &'a Value) -> Result<T, SignalErro
         .map_err(|_| SignalError::bad_request("the packet is not valid JSON"))?;
     let payload = args.get(1).map_or("{}", |raw| raw.get());
     if !payload.starts_with('{') {
-        return Err(SignalError::bad_request(
-            "the payload must be a JSON object",
-        ));
+        return Err(SignalError::bad_request("the payload must be a JSON object"));
     }
-    serde_json::from_str(payload)
-        .map_err(|e| SignalError::bad_request(format!("malformed payload: {e}")))
+    serde_json::from_str(payload).map_err(|e| SignalError::bad_request(format!("malformed payload: {e}")))
 }

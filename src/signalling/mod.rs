@@ -71,11 +71,7 @@ pub fn error_codes() -> Vec<&'static str> {
 /// sweeper; the returned task runs until aborted.
 pub fn attach(io: &SocketIo, hub: Arc<Hub>) -> JoinHandle<()> {
     io.ns("/", on_connect.with(prepare));
-    expiry::spawn_sweeper(
-        Arc::clone(&hub),
-        io.clone(),
-        expiry::sweep_interval(&hub.rules),
-    )
+    expiry::spawn_sweeper(Arc::clone(&hub), io.clone(), expiry::sweep_interval(&hub.rules))
 }
 
 /// Runs before the client is told it is connected: a client may send its
@@ -96,8 +92,7 @@ async fn prepare(socket: SocketRef) -> Result<(), Infallible> {
             dispatch::on_event(socket, io, hub, Arc::clone(&session), arrival)
         }
     });
-    socket
-        .on_disconnect(move |State(hub): State<Arc<Hub>>| on_disconnect(hub, Arc::clone(&session)));
+    socket.on_disconnect(move |State(hub): State<Arc<Hub>>| on_disconnect(hub, Arc::clone(&session)));
     Ok(())
 }
 

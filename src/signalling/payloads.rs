@@ -2,7 +2,10 @@
 //! type; rules on values are checked by the domain types) and what the server
 //! sends back.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+
 use serde_json::value::RawValue;
 
 use super::rooms::CreatedRoom;
@@ -37,21 +40,24 @@ pub struct RejoinRequest {
     pub rejoin_token: String,
 }
 
-/// `offer` and `answer`.
+/// `offer` and `answer`. The description stays raw JSON, borrowed from the
+/// packet: it is checked, then relayed as sent, never decoded and re-encoded.
 #[derive(Debug, Deserialize)]
-pub struct SdpRequest {
-    #[serde(default)]
-    pub to: Option<String>,
-    pub sdp: String,
+pub struct SdpRequest<'a> {
+    #[serde(default, borrow)]
+    pub to: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub sdp: &'a RawValue,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct IceCandidateRequest {
-    #[serde(default)]
-    pub to: Option<String>,
+pub struct IceCandidateRequest<'a> {
+    #[serde(default, borrow)]
+    pub to: Option<Cow<'a, str>>,
     /// Required, and `null` is a value (end of candidates), so it stays raw:
     /// relayed exactly as sent once its shape is checked.
-    pub candidate: Box<RawValue>,
+    #[serde(borrow)]
+    pub candidate: &'a RawValue,
 }
 
 /// The members of `RTCIceCandidateInit`, to check their types; whatever else
@@ -152,13 +158,13 @@ pub struct UserArrived<'a> {
 pub struct OfferOut<'a> {
     pub from: &'a PeerId,
     pub name: &'a PeerName,
-    pub sdp: &'a str,
+    pub sdp: &'a RawValue,
 }
 
 #[derive(Debug, Serialize)]
 pub struct AnswerOut<'a> {
     pub from: &'a PeerId,
-    pub sdp: &'a str,
+    pub sdp: &'a RawValue,
 }
 
 #[derive(Debug, Serialize)]

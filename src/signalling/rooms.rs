@@ -143,12 +143,7 @@ pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalE
             super::audience::peer(&peer_id),
             super::audience::members(&room_id),
         ];
-        if let Err(e) = cx
-            .io
-            .within(super::audience::peer(&peer_id))
-            .leave(rooms)
-            .await
-        {
+        if let Err(e) = cx.io.within(super::audience::peer(&peer_id)).leave(rooms).await {
             tracing::warn!(error = %e, "replaced connection not moved out of the room");
         }
     }

@@ -44,10 +44,7 @@ impl Sequencer {
     }
 
     fn serving(&self) -> u64 {
-        self.line
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .serving
+        self.line.lock().unwrap_or_else(PoisonError::into_inner).serving
     }
 
     fn release(&self, number: u64) {

@@ -64,10 +64,7 @@ impl Session {
         if let Some(watched) = place.watching.take() {
             socket.leave(audience::watchers(&watched));
         }
-        socket.join([
-            audience::peer(&seat.peer_id),
-            audience::members(&seat.room_id),
-        ]);
+        socket.join([audience::peer(&seat.peer_id), audience::members(&seat.room_id)]);
         place.seat = Some(seat);
     }
 
@@ -75,10 +72,7 @@ impl Session {
     pub fn stand(&self, socket: &SocketRef) {
         let mut place = lock(&self.place);
         if let Some(seat) = place.seat.take() {
-            socket.leave([
-                audience::peer(&seat.peer_id),
-                audience::members(&seat.room_id),
-            ]);
+            socket.leave([audience::peer(&seat.peer_id), audience::members(&seat.room_id)]);
         }
     }
 

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Created, NewSeat, RoomRules, RoomStore, StoreError};
+use super::{Created, NewSeat, Recipient, RoomRules, RoomStore, StoreError};
+
 use crate::domain::{ConnId, PeerId, PeerName, RejoinToken, RoomId};
 
 pub const RULES: RoomRules = RoomRules {
@@ -54,10 +55,7 @@ impl Guest {
 pub async fn creating_twice_hands_out_the_empty_room(store: Arc<dyn RoomStore>) {
     let id = fresh_room();
     assert_eq!(store.create_room(&id).await.unwrap(), (Created::New, 2));
-    assert_eq!(
-        store.create_room(&id).await.unwrap(),
-        (Created::ExistingEmpty, 2)
-    );
+    assert_eq!(store.create_room(&id).await.unwrap(), (Created::ExistingEmpty, 2));
     let ada = guest("Ada");
     store.take_seat(&id, ada.seat.clone()).await.unwrap();
     assert_eq!(store.create_room(&id).await, Err(StoreError::RoomTaken));
@@ -132,10 +130,7 @@ pub async fn leaving_frees_the_seat_and_keeps_the_room(store: Arc<dyn RoomStore>
     );
     store.leave(&id, bob.peer(), bob.conn()).await.unwrap();
     assert_eq!(store.room(&id).await.unwrap().unwrap().members, []);
-    assert_eq!(
-        store.create_room(&id).await.unwrap().0,
-        Created::ExistingEmpty
-    );
+    assert_eq!(store.create_room(&id).await.unwrap().0, Created::ExistingEmpty);
 }
 
 pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
@@ -147,37 +142,25 @@ pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
     store.take_seat(&one, bob.seat.clone()).await.unwrap();
     store.take_seat(&two, eve.seat.clone()).await.unwrap();
 
+    let bob_now = Recipient {
+        peer_id: bob.peer().clone(),
+        conn: Some(bob.conn().clone()),
+    };
     let route = store
         .route(&one, ada.peer(), ada.conn(), Some(bob.peer()))
         .await
         .unwrap();
     assert_eq!(&route.sender.peer_id, ada.peer());
-    assert_eq!(route.recipients, [bob.peer().clone()]);
-    let route = store
-        .route(&one, ada.peer(), ada.conn(), None)
-        .await
-        .unwrap();
-    assert_eq!(route.recipients, [bob.peer().clone()]);
+    assert_eq!(route.recipients, std::slice::from_ref(&bob_now));
+    let route = store.route(&one, ada.peer(), ada.conn(), None).await.unwrap();
+    assert_eq!(route.recipients, [bob_now]);
 
-    let err = store
-        .route(&one, ada.peer(), ada.conn(), Some(eve.peer()))
-        .await;
-    assert_eq!(
-        err.unwrap_err(),
-        StoreError::NoSuchPeer,
-        "a peer of another room"
-    );
-    let err = store
-        .route(&one, ada.peer(), ada.conn(), Some(ada.peer()))
-        .await;
+    let err = store.route(&one, ada.peer(), ada.conn(), Some(eve.peer())).await;
+    assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer, "a peer of another room");
+    let err = store.route(&one, ada.peer(), ada.conn(), Some(ada.peer())).await;
     assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer, "oneself");
     let err = store
-        .route(
-            &one,
-            ada.peer(),
-            ada.conn(),
-            Some(&PeerId::from_client("nobody")),
-        )
+        .route(&one, ada.peer(), ada.conn(), Some(&PeerId::from_client("nobody")))
         .await;
     assert_eq!(err.unwrap_err(), StoreError::NoSuchPeer);
     let err = store.route(&one, ada.peer(), eve.conn(), None).await;
@@ -191,6 +174,13 @@ pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
         err.unwrap_err(),
         StoreError::NotSeated,
         "a room the sender is not in"
+    );
+
+    store.detach(&one, bob.peer(), bob.conn()).await.unwrap();
+    let route = store.route(&one, ada.peer(), ada.conn(), None).await.unwrap();
+    assert_eq!(
+        route.recipients[0].conn, None,
+        "a dropped peer has no connection to deliver to"
     );
 }
 
@@ -240,12 +230,7 @@ pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) 
         .await;
     assert_eq!(late.unwrap_err(), StoreError::BadToken);
     assert!(
-        store
-            .expire()
-            .await
-            .unwrap()
-            .iter()
-            .all(|v| v.room_id != id),
+        store.expire().await.unwrap().iter().all(|v| v.room_id != id),
         "freed once"
     );
 }
@@ -271,12 +256,7 @@ pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) 
     store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
     wait_past(RULES.reconnect_grace).await;
     assert!(
-        store
-            .expire()
-            .await
-            .unwrap()
-            .iter()
-            .all(|v| v.room_id != id),
+        store.expire().await.unwrap().iter().all(|v| v.room_id != id),
         "the old connection dropping does not touch the seat"
     );
     store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
@@ -291,20 +271,10 @@ pub async fn rejoin_needs_the_right_token(store: Arc<dyn RoomStore>) {
     for (room_id, peer, token) in [
         (&id, ada.peer().clone(), RejoinToken::generate()),
         (&id, ada.peer().clone(), RejoinToken::from_client("")),
-        (
-            &id,
-            PeerId::from_client("someone"),
-            ada.seat.rejoin_token.clone(),
-        ),
-        (
-            &fresh_room(),
-            ada.peer().clone(),
-            ada.seat.rejoin_token.clone(),
-        ),
+        (&id, PeerId::from_client("someone"), ada.seat.rejoin_token.clone()),
+        (&fresh_room(), ada.peer().clone(), ada.seat.rejoin_token.clone()),
     ] {
-        let attempt = store
-            .retake_seat(room_id, &peer, &token, ConnId::new("x"))
-            .await;
+        let attempt = store.retake_seat(room_id, &peer, &token, ConnId::new("x")).await;
         assert_eq!(attempt.unwrap_err(), StoreError::BadToken);
     }
 }
@@ -337,10 +307,7 @@ pub async fn empty_rooms_expire_after_their_time_to_live(store: Arc<dyn RoomStor
         store.room(&busy).await.unwrap().is_some(),
         "a room with people never expires"
     );
-    assert_eq!(
-        store.create_room(&never_used).await.unwrap().0,
-        Created::New
-    );
+    assert_eq!(store.create_room(&never_used).await.unwrap().0, Created::New);
 }
 
 pub async fn stats_count_rooms_and_seats(store: Arc<dyn RoomStore>) {

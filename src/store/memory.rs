@@ -12,9 +12,10 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::{
-    Created, Member, NewSeat, RoomRules, RoomStore, RoomView, Route, Seated, StoreError,
+    Created, Member, NewSeat, Recipient, RoomRules, RoomStore, RoomView, Route, Seated, StoreError,
     StoreResult, StoreStats, Vacated,
 };
+
 use crate::domain::{ConnId, PeerId, RejoinToken, RoomId};
 
 pub struct MemoryStore {
@@ -53,6 +54,15 @@ struct Seat {
     conn: Option<ConnId>,
     /// When the grace of a detached seat runs out.
     grace_until: Option<Instant>,
+}
+
+impl Seat {
+    fn recipient(&self) -> Recipient {
+        Recipient {
+            peer_id: self.member.peer_id.clone(),
+            conn: self.conn.clone(),
+        }
+    }
 }
 
 impl Room {
@@ -101,12 +111,7 @@ impl MemoryStore {
 impl State {
     /// The room, unless it outlived its time-to-live (then it is removed now
     /// rather than at the next sweep).
-    fn live_room(
-        &mut self,
-        room_id: &RoomId,
-        rules: &RoomRules,
-        now: Instant,
-    ) -> Option<&mut Room> {
+    fn live_room(&mut self, room_id: &RoomId, rules: &RoomRules, now: Instant) -> Option<&mut Room> {
         if self
             .rooms
             .get(room_id)
@@ -125,18 +130,13 @@ impl State {
         now: Instant,
     ) -> Option<Vacated> {
         let room = self.rooms.get_mut(room_id)?;
-        let index = room
-            .seats
-            .iter()
-            .position(|s| &s.member.peer_id == peer_id)?;
+        let index = room.seats.iter().position(|s| &s.member.peer_id == peer_id)?;
         let seat = room.seats.remove(index);
         self.seated -= 1;
         if room.seats.is_empty() {
             room.empty_since = Some(now);
-            self.deadlines.push(Reverse((
-                now + rules.room_ttl,
-                Due::EmptyRoom(room_id.clone()),
-            )));
+            self.deadlines
+                .push(Reverse((now + rules.room_ttl, Due::EmptyRoom(room_id.clone()))));
         }
         Some(Vacated {
             room_id: room_id.clone(),
@@ -167,23 +167,20 @@ impl RoomStore for MemoryStore {
                 empty_since: Some(now),
             },
         );
-        state.deadlines.push(Reverse((
-            now + rules.room_ttl,
-            Due::EmptyRoom(room_id.clone()),
-        )));
+        state
+            .deadlines
+            .push(Reverse((now + rules.room_ttl, Due::EmptyRoom(room_id.clone()))));
         Ok((Created::New, rules.max_users))
     }
 
     async fn room(&self, room_id: &RoomId) -> StoreResult<Option<RoomView>> {
         let now = Instant::now();
         let mut state = self.lock();
-        Ok(state
-            .live_room(room_id, &self.rules, now)
-            .map(|room| RoomView {
-                room_id: room_id.clone(),
-                max_users: room.max_users,
-                members: room.members(),
-            }))
+        Ok(state.live_room(room_id, &self.rules, now).map(|room| RoomView {
+            room_id: room_id.clone(),
+            max_users: room.max_users,
+            members: room.members(),
+        }))
     }
 
     async fn take_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated> {
@@ -235,12 +232,7 @@ impl RoomStore for MemoryStore {
         Ok(room.seated(seat, replaced_conn))
     }
 
-    async fn leave(
-        &self,
-        room_id: &RoomId,
-        peer_id: &PeerId,
-        conn: &ConnId,
-    ) -> StoreResult<Vacated> {
+    async fn leave(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<Vacated> {
         let now = Instant::now();
         let rules = self.rules;
         let mut state = self.lock();
@@ -270,10 +262,9 @@ impl RoomStore for MemoryStore {
         let until = now + rules.reconnect_grace;
         seat.conn = None;
         seat.grace_until = Some(until);
-        state.deadlines.push(Reverse((
-            until,
-            Due::Grace(room_id.clone(), peer_id.clone()),
-        )));
+        state
+            .deadlines
+            .push(Reverse((until, Due::Grace(room_id.clone(), peer_id.clone()))));
         Ok(())
     }
 
@@ -292,18 +283,12 @@ impl RoomStore for MemoryStore {
             .ok_or(StoreError::NotSeated)?;
         let recipients = match to {
             Some(to) if to == from => return Err(StoreError::NoSuchPeer),
-            Some(to) => vec![
-                room.seat(to)
-                    .ok_or(StoreError::NoSuchPeer)?
-                    .member
-                    .peer_id
-                    .clone(),
-            ],
+            Some(to) => vec![room.seat(to).ok_or(StoreError::NoSuchPeer)?.recipient()],
             None => room
                 .seats
                 .iter()
                 .filter(|s| &s.member.peer_id != from)
-                .map(|s| s.member.peer_id.clone())
+                .map(Seat::recipient)
                 .collect(),
         };
         Ok(Route {

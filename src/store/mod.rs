@@ -111,7 +111,15 @@ pub struct Vacated {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
     pub sender: Member,
-    pub recipients: Vec<PeerId>,
+    pub recipients: Vec<Recipient>,
+}
+
+/// A peer a message is for, and the connection holding its seat now (none
+/// while its connection is dropped within the grace).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub peer_id: PeerId,
+    pub conn: Option<ConnId>,
 }
 
 /// Figures for `/metrics`.
@@ -166,12 +174,7 @@ pub trait RoomStore: Send + Sync + 'static {
     ) -> StoreResult<Seated>;
 
     /// Gives up the seat `conn` holds (hang-up).
-    async fn leave(
-        &self,
-        room_id: &RoomId,
-        peer_id: &PeerId,
-        conn: &ConnId,
-    ) -> StoreResult<Vacated>;
+    async fn leave(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<Vacated>;
 
     /// Notes that `conn` dropped: its seat is kept for the reconnect grace.
     /// Does nothing if `conn` no longer holds the seat.

@@ -66,9 +66,8 @@ impl Metrics {
             let key = Key::from_parts(format!("{PREFIX}{name}"), vec![Label::new(label, value)]);
             recorder.register_counter(&key, &metadata())
         };
-        let gauge = |name: &str| {
-            recorder.register_gauge(&Key::from_name(format!("{PREFIX}{name}")), &metadata())
-        };
+        let gauge =
+            |name: &str| recorder.register_gauge(&Key::from_name(format!("{PREFIX}{name}")), &metadata());
         let events = event_names
             .iter()
             .map(|&name| (name, counter("events_total", "event", name)))
@@ -96,10 +95,7 @@ impl Metrics {
     /// Counts one received event; names outside the registered set count as
     /// [`UNKNOWN_EVENT`].
     pub fn event_received(&self, name: &str) {
-        self.events
-            .get(name)
-            .unwrap_or(&self.unknown_events)
-            .increment(1);
+        self.events.get(name).unwrap_or(&self.unknown_events).increment(1);
     }
 
     pub fn error_answered(&self, code: &str) {
@@ -148,14 +144,8 @@ mod tests {
         metrics.event_received("whatever");
         metrics.error_answered("bad-request");
         let text = metrics.render();
-        assert!(
-            text.contains("duet_events_total{event=\"join\"} 2"),
-            "{text}"
-        );
-        assert!(
-            text.contains("duet_events_total{event=\"unknown\"} 1"),
-            "{text}"
-        );
+        assert!(text.contains("duet_events_total{event=\"join\"} 2"), "{text}");
+        assert!(text.contains("duet_events_total{event=\"unknown\"} 1"), "{text}");
         assert!(
             text.contains("duet_errors_total{code=\"bad-request\"} 1"),
             "{text}"

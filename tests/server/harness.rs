@@ -144,11 +144,7 @@ impl Client {
                     // rust_socketio hands an acknowledgement over as one array
                     // of all its arguments.
                     let args = first_arg(payload);
-                    let first = args
-                        .as_array()
-                        .and_then(|a| a.first())
-                        .cloned()
-                        .unwrap_or(args);
+                    let first = args.as_array().and_then(|a| a.first()).cloned().unwrap_or(args);
                     let _ = tx.send(first);
                 }
                 async {}.boxed()
@@ -233,9 +229,7 @@ impl Client {
     }
 
     pub async fn join(&self, room_id: &str, name: &str) -> Value {
-        let ack = self
-            .call("join", json!({"room_id": room_id, "name": name}))
-            .await;
+        let ack = self.call("join", json!({"room_id": room_id, "name": name})).await;
         assert_eq!(ack["ok"], true, "{ack}");
         ack
     }

@@ -71,14 +71,8 @@ async fn call_page_for_a_room_and_home_404_for_none() {
                 .starts_with("text/html")
         );
         let body = response.text().await.unwrap();
-        assert!(
-            body.contains("data-testid=\"create-room\""),
-            "the home page"
-        );
-        assert!(
-            body.contains("does not exist"),
-            "says the room does not exist"
-        );
+        assert!(body.contains("data-testid=\"create-room\""), "the home page");
+        assert!(body.contains("does not exist"), "says the room does not exist");
     }
 }
 
@@ -94,10 +88,7 @@ async fn room_path_without_slash_redirects() {
 async fn assets_are_versioned_typed_cached_and_compressed() {
     let server = TestServer::start().await;
     let page = get(&server, "/").await.text().await.unwrap();
-    let start = page
-        .find("src=\"/assets/")
-        .expect("the page loads a script")
-        + 5;
+    let start = page.find("src=\"/assets/").expect("the page loads a script") + 5;
     let script: String = page[start..].chars().take_while(|c| *c != '"').collect();
     assert!(script.ends_with(".js"), "{script}");
 
@@ -164,17 +155,11 @@ async fn rooms_api_creates_and_describes_rooms() {
         "an empty body is {{}}"
     );
     assert_eq!(
-        post(r#"{"room_id":"team-standup"}"#)
-            .await
-            .unwrap()
-            .status(),
+        post(r#"{"room_id":"team-standup"}"#).await.unwrap().status(),
         StatusCode::CREATED
     );
     assert_eq!(
-        post(r#"{"room_id":"team-standup"}"#)
-            .await
-            .unwrap()
-            .status(),
+        post(r#"{"room_id":"team-standup"}"#).await.unwrap().status(),
         StatusCode::OK
     );
 
@@ -194,11 +179,7 @@ async fn rooms_api_creates_and_describes_rooms() {
     ] {
         let response = post(body).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(
-            response.json::<Value>().await.unwrap()["error"],
-            code,
-            "{body}"
-        );
+        assert_eq!(response.json::<Value>().await.unwrap()["error"], code, "{body}");
     }
 
     let info: Value = get(&server, "/api/rooms/team-standup")
@@ -212,10 +193,7 @@ async fn rooms_api_creates_and_describes_rooms() {
     assert!(info["members"][0]["peer_id"].is_string());
     let missing = get(&server, "/api/rooms/not-a-room").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        missing.json::<Value>().await.unwrap()["error"],
-        "no-such-room"
-    );
+    assert_eq!(missing.json::<Value>().await.unwrap()["error"], "no-such-room");
     assert_eq!(
         get(&server, &format!("/api/rooms/{room}")).await.status(),
         StatusCode::OK
@@ -231,11 +209,7 @@ async fn healthz_answers() {
 
 fn series(text: &str, name: &str) -> f64 {
     text.lines()
-        .find(|line| {
-            line.split_whitespace()
-                .next()
-                .is_some_and(|s| s.ends_with(name))
-        })
+        .find(|line| line.split_whitespace().next().is_some_and(|s| s.ends_with(name)))
         .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
         .rsplit(' ')
         .next()

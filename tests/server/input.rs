@@ -106,9 +106,7 @@ async fn failures_without_an_acknowledgement_come_back_as_error_events() {
     );
 
     client.emit("create-room", json!({})).await;
-    client
-        .expect_none("error", Duration::from_millis(300))
-        .await;
+    client.expect_none("error", Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
@@ -122,8 +120,7 @@ async fn binary_payloads_are_bad_requests() {
     let error = mallory.expect("error").await;
     assert_eq!(error["error"], "bad-request");
     assert_eq!(error["event"], "offer");
-    ada.emit_with("offer", Payload::Binary(vec![0; 100].into()))
-        .await;
+    ada.emit_with("offer", Payload::Binary(vec![0; 100].into())).await;
     bob.expect_none("offer", Duration::from_millis(300)).await;
     ada.call("offer", json!({"sdp": "v=0 text"})).await;
     assert_eq!(bob.expect("offer").await["sdp"], "v=0 text");
@@ -144,20 +141,14 @@ async fn payloads_over_128_kib_are_too_large_whatever_else_is_wrong() {
         assert_error(&ada.call(event, payload).await, "too-large");
     }
     let four_mib = "y".repeat(3 << 20);
-    assert_error(
-        &ada.call("offer", json!({"sdp": four_mib})).await,
-        "too-large",
-    );
+    assert_error(&ada.call("offer", json!({"sdp": four_mib})).await, "too-large");
     bob.expect_none("offer", Duration::from_millis(300)).await;
     // A long name within the payload limit is the name's problem, not the size's.
     let room = ada.create_room().await;
     let other = server.connect().await;
     assert_error(
         &other
-            .call(
-                "join",
-                json!({"room_id": room, "name": "n".repeat(100_000)}),
-            )
+            .call("join", json!({"room_id": room, "name": "n".repeat(100_000)}))
             .await,
         "invalid-name",
     );
@@ -202,16 +193,10 @@ async fn the_allowance_is_a_burst_of_100_then_20_per_second() {
             later += 1;
         }
     }
-    assert!(
-        (20..=22).contains(&later),
-        "{later} accepted after a second"
-    );
+    assert!((20..=22).contains(&later), "{later} accepted after a second");
 
     // Other connections have their own allowance.
     let room = bob.create_room().await;
-    assert_eq!(
-        bob.call("room-info", json!({"room_id": room})).await["ok"],
-        true
-    );
+    assert_eq!(bob.call("room-info", json!({"room_id": room})).await["ok"], true);
     bob.expect_none("error", Duration::from_millis(10)).await;
 }

@@ -35,10 +35,7 @@ async fn a_dropped_peer_is_let_go_after_the_grace() {
         json!({"peer_id": ada_ack["peer_id"], "name": "Ada", "reason": "disconnected"})
     );
     assert_eq!(
-        bob.expect("members").await["members"]
-            .as_array()
-            .unwrap()
-            .len(),
+        bob.expect("members").await["members"].as_array().unwrap().len(),
         1
     );
 
@@ -72,11 +69,8 @@ async fn rejoin_within_the_grace_takes_the_same_seat() {
 
     bob.expect_none("cut-the-call", GRACE + Duration::from_millis(300))
         .await;
-    bob.call(
-        "offer",
-        json!({"to": ada_ack["peer_id"], "sdp": "v=0 restart"}),
-    )
-    .await;
+    bob.call("offer", json!({"to": ada_ack["peer_id"], "sdp": "v=0 restart"}))
+        .await;
     assert_eq!(ada.expect("offer").await["sdp"], "v=0 restart");
     ada.call("answer", json!({"sdp": "v=0 back"})).await;
     assert_eq!(bob.expect("answer").await["from"], ada_ack["peer_id"]);
@@ -90,8 +84,7 @@ async fn a_valid_rejoin_wins_over_a_connection_that_looks_alive() {
     let ack = new.call("rejoin", rejoin_request(&room, &ada_ack)).await;
     assert_eq!(ack["ok"], true, "{ack}");
 
-    bob.call("offer", json!({"sdp": "v=0 to the new one"}))
-        .await;
+    bob.call("offer", json!({"sdp": "v=0 to the new one"})).await;
     assert_eq!(new.expect("offer").await["sdp"], "v=0 to the new one");
     old.expect_none("offer", Duration::from_millis(300)).await;
 

@@ -13,9 +13,7 @@ async fn offer_answer_and_candidates_reach_the_other_peer() {
     let (_, mut ada, ada_ack, mut bob, bob_ack) = call_of_two(&server).await;
     let (ada_id, bob_id) = (&ada_ack["peer_id"], &bob_ack["peer_id"]);
 
-    let ack = ada
-        .call("offer", json!({"to": bob_id, "sdp": "v=0 offer"}))
-        .await;
+    let ack = ada.call("offer", json!({"to": bob_id, "sdp": "v=0 offer"})).await;
     assert_eq!(ack, json!({"ok": true}));
     assert_eq!(
         bob.expect("offer").await,
@@ -30,11 +28,8 @@ async fn offer_answer_and_candidates_reach_the_other_peer() {
     );
 
     let candidate = json!({"candidate": "candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host", "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"});
-    bob.call(
-        "ice-candidate",
-        json!({"to": ada_id, "candidate": candidate}),
-    )
-    .await;
+    bob.call("ice-candidate", json!({"to": ada_id, "candidate": candidate}))
+        .await;
     assert_eq!(
         ada.expect("ice-candidate").await,
         json!({"from": bob_id, "candidate": candidate})
@@ -76,10 +71,7 @@ async fn messages_never_cross_rooms() {
     let (_, mut cy, _, dee, dee_ack) = call_of_two(&server).await;
 
     let ack = ada
-        .call(
-            "offer",
-            json!({"to": dee_ack["peer_id"], "sdp": "v=0 sneaky"}),
-        )
+        .call("offer", json!({"to": dee_ack["peer_id"], "sdp": "v=0 sneaky"}))
         .await;
     assert_error(&ack, "no-such-peer");
     let ack = ada
@@ -102,10 +94,7 @@ async fn relay_rules() {
     let server = TestServer::start().await;
     let (_, ada, ada_ack, _bob, _) = call_of_two(&server).await;
     let stranger = server.connect().await;
-    assert_error(
-        &stranger.call("offer", json!({"sdp": "v=0"})).await,
-        "not-joined",
-    );
+    assert_error(&stranger.call("offer", json!({"sdp": "v=0"})).await, "not-joined");
     assert_error(
         &stranger
             .call("answer", json!({"to": ada_ack["peer_id"], "sdp": "v=0"}))
@@ -113,15 +102,12 @@ async fn relay_rules() {
         "not-joined",
     );
     assert_error(
-        &stranger
-            .call("ice-candidate", json!({"candidate": null}))
-            .await,
+        &stranger.call("ice-candidate", json!({"candidate": null})).await,
         "not-joined",
     );
 
     assert_error(
-        &ada.call("offer", json!({"to": "nobody", "sdp": "v=0"}))
-            .await,
+        &ada.call("offer", json!({"to": "nobody", "sdp": "v=0"})).await,
         "no-such-peer",
     );
     assert_error(
@@ -154,17 +140,13 @@ async fn relay_rules() {
 async fn an_sdp_over_64_kib_is_too_large() {
     let server = TestServer::start().await;
     let (_, ada, _, mut bob, _) = call_of_two(&server).await;
-    let ok = ada
-        .call("offer", json!({"sdp": "a".repeat(64 * 1024)}))
-        .await;
+    let ok = ada.call("offer", json!({"sdp": "a".repeat(64 * 1024)})).await;
     assert_eq!(ok["ok"], true);
     assert_eq!(
         bob.expect("offer").await["sdp"].as_str().unwrap().len(),
         64 * 1024
     );
-    let ack = ada
-        .call("offer", json!({"sdp": "a".repeat(64 * 1024 + 1)}))
-        .await;
+    let ack = ada.call("offer", json!({"sdp": "a".repeat(64 * 1024 + 1)})).await;
     assert_error(&ack, "too-large");
     bob.expect_none("offer", Duration::from_millis(300)).await;
 }
@@ -191,10 +173,7 @@ async fn messages_arrive_in_the_order_they_were_sent() {
     for i in 0..60 {
         let (event, candidate) = bob.next_event().await;
         assert_eq!(event, "ice-candidate");
-        assert_eq!(
-            candidate["candidate"]["candidate"],
-            format!("candidate:{i}")
-        );
+        assert_eq!(candidate["candidate"]["candidate"], format!("candidate:{i}"));
     }
     let (event, end) = bob.next_event().await;
     assert_eq!(

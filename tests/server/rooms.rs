@@ -31,13 +31,8 @@ async fn create_room_with_a_chosen_id() {
         assert_eq!(ack["room_id"], id);
         assert_eq!(ack["url"], format!("/r/{id}/"));
     }
-    let again = client
-        .call("create-room", json!({"room_id": "48213"}))
-        .await;
-    assert_eq!(
-        again["ok"], true,
-        "an existing empty room is returned: {again}"
-    );
+    let again = client.call("create-room", json!({"room_id": "48213"})).await;
+    assert_eq!(again["ok"], true, "an existing empty room is returned: {again}");
     let null_id = client.call("create-room", json!({"room_id": null})).await;
     assert_eq!(null_id["ok"], true, "null means not given: {null_id}");
 
@@ -122,9 +117,7 @@ async fn watchers_see_members_change_until_they_look_elsewhere() {
         .call("room-info", json!({"room_id": other_room, "watch": true}))
         .await;
     host.join(&room, "Ada").await;
-    watcher
-        .expect_none("members", Duration::from_millis(300))
-        .await;
+    watcher.expect_none("members", Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
@@ -161,11 +154,7 @@ async fn join_answers_with_the_seat_and_tells_the_others() {
         ada_ack["ice_servers"],
         json!([{"urls": ["stun:stun.example.org:3478"]}])
     );
-    assert!(
-        ada_ack["rejoin_token"]
-            .as_str()
-            .is_some_and(|t| t.len() >= 20)
-    );
+    assert!(ada_ack["rejoin_token"].as_str().is_some_and(|t| t.len() >= 20));
     let ada_id = ada_ack["peer_id"].clone();
     let own = ada.expect("members").await;
     assert_eq!(
@@ -184,12 +173,10 @@ async fn join_answers_with_the_seat_and_tells_the_others() {
 
     let arrived = ada.expect("user-arrived").await;
     assert_eq!(arrived, json!({"peer_id": bob_id, "name": "Bob"}));
-    let everyone =
-        json!([{"peer_id": ada_id, "name": "Ada Lovelace"}, {"peer_id": bob_id, "name": "Bob"}]);
+    let everyone = json!([{"peer_id": ada_id, "name": "Ada Lovelace"}, {"peer_id": bob_id, "name": "Bob"}]);
     assert_eq!(ada.expect("members").await["members"], everyone);
     assert_eq!(bob.expect("members").await["members"], everyone);
-    bob.expect_none("user-arrived", Duration::from_millis(200))
-        .await;
+    bob.expect_none("user-arrived", Duration::from_millis(200)).await;
 }
 
 #[tokio::test]
@@ -245,16 +232,13 @@ async fn a_full_room_refuses_a_third_person() {
     let server = TestServer::start().await;
     let (room, mut ada, _, _bob, _) = call_of_two(&server).await;
     let mut eve = server.connect().await;
-    let ack = eve
-        .call("join", json!({"room_id": room, "name": "Eve"}))
-        .await;
+    let ack = eve.call("join", json!({"room_id": room, "name": "Eve"})).await;
     assert_error(&ack, "full-room");
     assert_eq!(
         eve.expect("full-room").await,
         json!({"room_id": room, "max_users": 2})
     );
-    ada.expect_none("user-arrived", Duration::from_millis(200))
-        .await;
+    ada.expect_none("user-arrived", Duration::from_millis(200)).await;
     ada.expect_none("members", Duration::from_millis(10)).await;
     // Refused, Eve is in no room and may join elsewhere.
     let elsewhere = eve.create_room().await;
@@ -278,9 +262,7 @@ async fn capacity_follows_the_configuration() {
     }
     let late = server.connect().await;
     assert_error(
-        &late
-            .call("join", json!({"room_id": room, "name": "D"}))
-            .await,
+        &late.call("join", json!({"room_id": room, "name": "D"})).await,
         "full-room",
     );
 }
@@ -323,19 +305,13 @@ async fn hanging_up_tells_the_other_and_frees_the_seat() {
     assert_eq!(members["members"].as_array().unwrap().len(), 1);
 
     assert_error(&ada.call("cut-the-call", json!({})).await, "not-joined");
-    assert_error(
-        &ada.call("offer", json!({"sdp": "v=0"})).await,
-        "not-joined",
-    );
+    assert_error(&ada.call("offer", json!({"sdp": "v=0"})).await, "not-joined");
     // The seat is free: someone else can take it, and Ada can come back as a new peer.
     let eve = server.connect().await;
     eve.join(&room, "Eve").await;
     eve.call("cut-the-call", json!({})).await;
     let again = ada.join(&room, "Ada").await;
-    assert_ne!(
-        again["peer_id"], ada_ack["peer_id"],
-        "peer ids are never reused"
-    );
+    assert_ne!(again["peer_id"], ada_ack["peer_id"], "peer ids are never reused");
 }
 
 #[tokio::test]

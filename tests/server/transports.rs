@@ -14,10 +14,7 @@ async fn a_polling_peer_and_a_websocket_peer_make_a_call() {
     let room = ada.create_room().await;
     let ada_ack = ada.join(&room, "Ada").await;
     let bob_ack = bob.join(&room, "Bob").await;
-    assert_eq!(
-        ada.expect("user-arrived").await["peer_id"],
-        bob_ack["peer_id"]
-    );
+    assert_eq!(ada.expect("user-arrived").await["peer_id"], bob_ack["peer_id"]);
     ada.call(
         "offer",
         json!({"to": bob_ack["peer_id"], "sdp": "v=0 over polling"}),
@@ -58,9 +55,7 @@ async fn create_room_right_after_connecting(addr: std::net::SocketAddr) -> Strin
     use tokio_tungstenite::tungstenite::Message;
 
     let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket");
     let mut frames = Vec::new();
     while let Some(Ok(message)) = ws.next().await {
         let Message::Text(text) = message else {
@@ -70,9 +65,7 @@ async fn create_room_right_after_connecting(addr: std::net::SocketAddr) -> Strin
         if text.starts_with('0') {
             ws.send(Message::text("40")).await.unwrap();
         } else if text.starts_with("40") {
-            ws.send(Message::text("420[\"create-room\",{}]"))
-                .await
-                .unwrap();
+            ws.send(Message::text("420[\"create-room\",{}]")).await.unwrap();
         } else if text.starts_with("430") {
             return text;
         } else {

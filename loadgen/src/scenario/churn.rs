@@ -42,12 +42,12 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> 
     }));
     let next_conn = Arc::new(AtomicUsize::new(0));
     let cpu_start = server_figure(server_pid, server_proc::cpu_seconds);
+    let own_start = server_proc::cpu_seconds(std::process::id()).ok();
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
     let mut workers = Vec::new();
     for _ in 0..args.workers {
-        let (target, tally, next_conn) =
-            (target.clone(), Arc::clone(&tally), Arc::clone(&next_conn));
+        let (target, tally, next_conn) = (target.clone(), Arc::clone(&tally), Arc::clone(&next_conn));
         workers.push(tokio::spawn(async move {
             while Instant::now() < until {
                 let n = next_conn.fetch_add(2, Ordering::Relaxed);
@@ -73,6 +73,10 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> 
         let _ = worker.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let own_cpu = server_proc::cpu_seconds(std::process::id())
+        .ok()
+        .zip(own_start)
+        .map(|(end, start)| end - start);
     let cpu = server_figure(server_pid, server_proc::cpu_seconds)
         .zip(cpu_start)
         .map(|(end, start)| end - start);
@@ -89,6 +93,9 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> 
         "cycle_ms": stats::summary_millis(&tally.cycle),
         "server_cpu_seconds": cpu.map(|c| (c * 100.0).round() / 100.0),
         "server_cpu_us_per_cycle": cpu.filter(|_| cycles > 0).map(|c| (c * 1e6 / cycles as f64).round()),
+        "server_cpu_percent": cpu.map(|c| (c / elapsed * 1000.0).round() / 10.0),
+        "generator_cpu_percent": own_cpu.map(|c| (c / elapsed * 1000.0).round() / 10.0),
+
     })
 }
 

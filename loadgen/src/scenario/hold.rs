@@ -29,8 +29,7 @@ pub struct HoldArgs {
 pub async fn run(target: &Target, server_pid: Option<u32>, args: &HoldArgs) -> Value {
     let rss_before = server_figure(server_pid, server_proc::rss_kib);
     let started = Instant::now();
-    let (pairs, setup_failures) =
-        set_up_rooms(target, args.connections / 2, args.concurrency).await;
+    let (pairs, setup_failures) = set_up_rooms(target, args.connections / 2, args.concurrency).await;
     let setup_seconds = started.elapsed().as_secs_f64();
 
     let dropped = Arc::new(AtomicUsize::new(0));

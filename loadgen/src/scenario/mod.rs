@@ -3,6 +3,7 @@
 pub mod churn;
 pub mod hold;
 pub mod relay;
+pub mod startup;
 
 use std::io;
 use std::sync::Arc;

@@ -35,6 +35,9 @@ pub struct RelayArgs {
     /// Seconds measured.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
+    /// Seconds after sending stops to wait for messages still on their way.
+    #[arg(long, default_value_t = 5)]
+    pub drain: u64,
     /// Bytes of each offer's and answer's SDP.
     #[arg(long, default_value_t = 1000)]
     pub sdp_bytes: usize,
@@ -46,9 +49,15 @@ pub struct RelayArgs {
 /// What all peers count together. The runtime has one thread, so a RefCell
 /// is enough and nothing contends.
 struct Tally {
+    /// Latency of the messages sent within the window.
     histogram: Histogram<u64>,
+    /// Messages sent within the window.
     sent: u64,
-    received: u64,
+    /// Of those, how many arrived (before the drain ended).
+    arrived: u64,
+    /// Messages that arrived within the window, whenever sent: the server's
+    /// output rate, which is what its CPU time is divided by.
+    delivered: u64,
     errors: u64,
 }
 
@@ -79,7 +88,8 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
     let tally = Rc::new(RefCell::new(Tally {
         histogram: stats::histogram(),
         sent: 0,
-        received: 0,
+        arrived: 0,
+        delivered: 0,
         errors: 0,
     }));
     let begin = now_micros() + 200_000;
@@ -87,7 +97,7 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
         start: begin + args.warmup * 1_000_000,
         end: begin + (args.warmup + args.seconds) * 1_000_000,
     };
-    let drain = Duration::from_secs(2);
+    let drain = Duration::from_secs(args.drain);
     let local = tokio::task::LocalSet::new();
     let interval = Duration::from_secs_f64(1.0 / per_peer);
     for (i, pair) in pairs.into_iter().enumerate() {
@@ -106,13 +116,19 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
         local.spawn_local(peer(pair.first, first, Rc::clone(&tally)));
         local.spawn_local(peer(pair.second, second, Rc::clone(&tally)));
     }
-    let cpu = local
+    let own_pid = Some(std::process::id());
+    let (cpu, own_cpu) = local
         .run_until(async {
             sleep_until_micros(window.start).await;
             let cpu_start = server_figure(server_pid, server_proc::cpu_seconds);
+            let own_start = server_figure(own_pid, server_proc::cpu_seconds);
             sleep_until_micros(window.end).await;
             let cpu_end = server_figure(server_pid, server_proc::cpu_seconds);
-            cpu_start.zip(cpu_end).map(|(a, b)| b - a)
+            let own_end = server_figure(own_pid, server_proc::cpu_seconds);
+            (
+                cpu_start.zip(cpu_end).map(|(a, b)| b - a),
+                own_start.zip(own_end).map(|(a, b)| b - a),
+            )
         })
         .await;
     // Let the last messages arrive and every peer finish.
@@ -122,8 +138,8 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
     let tally = tally.borrow();
     let seconds = args.seconds as f64;
     let per_message_us = cpu
-        .filter(|_| tally.received > 0)
-        .map(|c| round2(c * 1e6 / tally.received as f64));
+        .filter(|_| tally.delivered > 0)
+        .map(|c| round2(c * 1e6 / tally.delivered as f64));
     json!({
         "scenario": "relay",
         "rooms": args.rooms,
@@ -132,15 +148,18 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
         "offered_per_sec": args.rate,
         "seconds": args.seconds,
         "sent": tally.sent,
-        "delivered": tally.received,
-        "delivered_per_sec": (tally.received as f64 / seconds).round(),
-        "lost": tally.sent.saturating_sub(tally.received),
+        "delivered": tally.delivered,
+        "delivered_per_sec": (tally.delivered as f64 / seconds).round(),
+        "lost": tally.sent.saturating_sub(tally.arrived),
+
         "errors": tally.errors,
         "latency_us": stats::summary_micros(&tally.histogram),
         "server_cpu_seconds": cpu.map(round2),
         "server_cpu_us_per_message": per_message_us,
         "server_cpu_percent": cpu.map(|c| round2(c / seconds * 100.0)),
         "server_rss_kib": rss,
+        "generator_cpu_percent": own_cpu.map(|c| round2(c / seconds * 100.0)),
+
     })
 }
 
@@ -190,11 +209,7 @@ async fn peer(mut conn: Conn, plan: Plan, tally: Rc<RefCell<Tally>>) {
             }
             message = conn.recv() => match message {
                 Some(Ok(Message::Text(text))) => match wire::classify(text.as_str()) {
-                    Frame::Ping => {
-                        if conn.send_raw(wire::PONG).await.is_err() {
-                            break;
-                        }
-                    }
+                    Frame::Ping if conn.send_raw(wire::PONG).await.is_err() => break,
                     Frame::Event { name: "offer" | "answer", rest } => arrived(&tally, plan.window, rest, "t="),
                     Frame::Event { name: "ice-candidate", rest } => arrived(&tally, plan.window, rest, "candidate:"),
                     Frame::Event { name: "error", .. } => tally.borrow_mut().errors += 1,
@@ -209,13 +224,7 @@ async fn peer(mut conn: Conn, plan: Plan, tally: Rc<RefCell<Tally>>) {
 }
 
 /// Sends the next message of the cycle offer, answer, candidate, candidate.
-async fn send(
-    conn: &mut Conn,
-    to: &str,
-    sequence: u64,
-    stamp: u64,
-    padding: &str,
-) -> std::io::Result<()> {
+async fn send(conn: &mut Conn, to: &str, sequence: u64, stamp: u64, padding: &str) -> std::io::Result<()> {
     use std::fmt::Write;
     match sequence % 4 {
         kind @ (0 | 1) => {
@@ -241,10 +250,16 @@ fn arrived(tally: &RefCell<Tally>, window: Window, rest: &str, marker: &str) {
     let Some(stamp) = wire::number_after(rest, marker) else {
         return;
     };
+    let now = now_micros();
+    let mut tally = tally.borrow_mut();
+    if window.contains(now) {
+        tally.delivered += 1;
+    }
     if window.contains(stamp) {
-        let latency = Duration::from_micros(now_micros().saturating_sub(stamp));
-        let mut tally = tally.borrow_mut();
-        tally.received += 1;
-        stats::record(&mut tally.histogram, latency);
+        tally.arrived += 1;
+        stats::record(
+            &mut tally.histogram,
+            Duration::from_micros(now.saturating_sub(stamp)),
+        );
     }
 }
