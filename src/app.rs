@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,6 +19,7 @@ use crate::http::{self, Assets, HttpState, Pages};
 use crate::signalling::{self, Hub};
 use crate::store::{MemoryStore, RoomStore};
 use crate::telemetry::Metrics;
+use crate::turn::{BuiltinTurn, IceServerList, TurnSecret, TurnServer, TurnSettings};
 
 /// How long the engine accepts a single message before closing the
 /// connection. Far above the protocol's payload limit, which is answered with
@@ -38,6 +40,8 @@ pub struct App {
     pub io: SocketIo,
     pub hub: Arc<Hub>,
     sweeper: JoinHandle<()>,
+    /// The built-in STUN/TURN server to start, with `--turn`.
+    turn: Option<(TurnSettings, TurnSecret)>,
 }
 
 impl App {
@@ -51,11 +55,23 @@ impl App {
             &signalling::event_names(),
             &signalling::error_codes(),
         ));
+        let turn_settings = config.turn_settings();
+        let secret = config.turn_secret.clone().unwrap_or_else(TurnSecret::generate);
+        let ice = Arc::new(IceServerList {
+            configured: config.ice_servers.clone(),
+            secret: secret.clone(),
+            credential_ttl: config.turn_credential_ttl,
+            builtin: turn_settings.as_ref().map(|settings| BuiltinTurn {
+                port: AtomicU16::new(settings.listen.port()),
+                host: settings.external_ip.map(|ip| ip.to_string()),
+            }),
+            external_turn_urls: config.turn_urls.clone(),
+        });
         let hub = Arc::new(Hub {
             store,
             metrics,
             rules: config.room_rules(),
-            ice_servers: config.ice_servers.clone(),
+            ice,
         });
         let (socket_layer, io) = SocketIo::builder()
             .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
@@ -83,6 +99,7 @@ impl App {
             io,
             hub,
             sweeper,
+            turn: turn_settings.map(|settings| (settings, secret)),
         }
     }
 
@@ -94,8 +111,17 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let Self {
-            router, io, sweeper, ..
+            router,
+            io,
+            sweeper,
+            hub,
+            turn,
         } = self;
+        let turn = match turn {
+            Some((settings, secret)) => Some(start_turn(&settings, secret, &hub).await?),
+            None => None,
+        };
+        announce(listener.local_addr()?);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -121,8 +147,33 @@ impl App {
             }
         };
         sweeper.abort();
+        if let Some(turn) = turn {
+            turn.stop().await;
+        }
         result
     }
+}
+
+/// Starts the built-in STUN/TURN server and points the ICE server list at
+/// the port it got.
+async fn start_turn(settings: &TurnSettings, secret: TurnSecret, hub: &Hub) -> io::Result<TurnServer> {
+    let server = TurnServer::start(settings, secret, Arc::clone(&hub.metrics))
+        .await
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot start the TURN server on {}: {e}", settings.listen),
+            )
+        })?;
+    if let Some(builtin) = &hub.ice.builtin {
+        builtin.port.store(server.local_addr.port(), Ordering::Relaxed);
+    }
+    tracing::info!(listen = %server.local_addr, relay_ip = %server.relay_ip, relay_ports = %settings.relay_ports, "STUN/TURN serving");
+    println!(
+        "STUN/TURN on udp {} (relays announced on {}, ports {})",
+        server.local_addr, server.relay_ip, settings.relay_ports
+    );
+    Ok(server)
 }
 
 /// Tells the person who started the server where to open it.

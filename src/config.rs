@@ -1,7 +1,7 @@
 //! Command-line flags, each with an environment-variable fallback. The doc
 //! comments are the `--help` text.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
@@ -9,6 +9,7 @@ use clap::Parser;
 use crate::domain::IceServer;
 use crate::store::RoomRules;
 use crate::telemetry::LogFormat;
+use crate::turn::{PortRange, TurnSecret, TurnSettings};
 
 #[derive(Clone, Debug, Parser)]
 #[command(name = "duet", version, about, long_about = None)]
@@ -43,6 +44,52 @@ pub struct Config {
     )]
     pub ice_servers: Vec<IceServer>,
 
+    /// Run the built-in STUN/TURN server (UDP) and hand browsers its address,
+    /// with credentials that expire. Open --turn-listen's port and the relay
+    /// ports (UDP) in the firewall.
+    #[arg(long, env = "DUET_TURN")]
+    pub turn: bool,
+
+    /// Where the built-in STUN/TURN server listens (UDP).
+    #[arg(long, env = "DUET_TURN_LISTEN", default_value = "0.0.0.0:3478")]
+    pub turn_listen: SocketAddr,
+
+    /// The public IP address of this machine, announced for relays and handed
+    /// to browsers; needed behind 1:1 NAT, as on most cloud VMs. Without it,
+    /// relays are announced on the address of the default route and browsers
+    /// are sent to the host they loaded the page from.
+    #[arg(long, env = "DUET_TURN_EXTERNAL_IP")]
+    pub turn_external_ip: Option<IpAddr>,
+
+    /// UDP ports the built-in TURN server relays media on, MIN-MAX.
+    #[arg(long, env = "DUET_TURN_RELAY_PORTS", default_value = "49152-65535")]
+    pub turn_relay_ports: PortRange,
+
+    /// The secret shared with TURN servers, from which each peer's
+    /// credentials are derived (coturn: static-auth-secret). When not given,
+    /// a random one is made at start (fine for the built-in server alone).
+    #[arg(long, env = "DUET_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<TurnSecret>,
+
+    /// An external TURN server configured with the same secret (coturn's
+    /// use-auth-secret), e.g. turn:turn.example.com:3478?transport=udp;
+    /// repeat the flag for several. In the environment, comma-separated.
+    #[arg(long = "turn-url", env = "DUET_TURN_URLS", value_delimiter = ',', value_parser = parse_turn_url)]
+    pub turn_urls: Vec<String>,
+
+    /// How long TURN credentials stay valid (e.g. 1h, 12h).
+    #[arg(long, env = "DUET_TURN_CREDENTIAL_TTL", default_value = "1h", value_parser = parse_duration)]
+    pub turn_credential_ttl: Duration,
+
+    /// Relay allocations one user (one peer's credentials) may hold on the
+    /// built-in server; a user over it loses them all.
+    #[arg(long, env = "DUET_TURN_MAX_ALLOCATIONS", default_value_t = 10)]
+    pub turn_max_allocations: usize,
+
+    /// The realm of the built-in TURN server.
+    #[arg(long, env = "DUET_TURN_REALM", default_value = "duet")]
+    pub turn_realm: String,
+
     /// Log format: text for people, json for log collectors.
     #[arg(long, env = "DUET_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -61,11 +108,42 @@ impl Config {
         }
     }
 
+    /// The built-in TURN server's settings, when `--turn` is on.
+    pub fn turn_settings(&self) -> Option<TurnSettings> {
+        self.turn.then(|| TurnSettings {
+            listen: self.turn_listen,
+            external_ip: self.turn_external_ip,
+            relay_ports: self.turn_relay_ports,
+            realm: self.turn_realm.clone(),
+            max_allocations_per_user: self.turn_max_allocations,
+        })
+    }
+
+    /// Checks what flags cannot check one by one.
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
+            return Err(
+                "--turn-url needs --turn-secret: the secret that TURN server was configured with".into(),
+            );
+        }
+        Ok(())
+    }
+
     /// The defaults, listening on `listen`: what tests start from.
     pub fn with_listen(listen: SocketAddr) -> Self {
         let mut config = Self::parse_from(["duet"]);
         config.listen = listen;
         config
+    }
+}
+
+/// A TURN server URL: `turn:` or `turns:`.
+fn parse_turn_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if (raw.starts_with("turn:") || raw.starts_with("turns:")) && raw.len() > "turns:".len() {
+        Ok(raw.to_owned())
+    } else {
+        Err("a TURN URL starts with turn: or turns:, e.g. turn:turn.example.com:3478?transport=udp".into())
     }
 }
 
@@ -128,8 +206,49 @@ mod tests {
             &["duet", "--max-users", "0"],
             &["duet", "--ice-server", "http://example.com"],
             &["duet", "--log-format", "xml"],
+            &["duet", "--turn-relay-ports", "70000-80000"],
+            &["duet", "--turn-url", "stun:example.com"],
+            &["duet", "--turn-secret", ""],
         ] {
             assert!(Config::try_parse_from(args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn turn_flags() {
+        let config = Config::parse_from(["duet"]);
+        assert!(config.turn_settings().is_none());
+        assert_eq!(config.turn_credential_ttl, Duration::from_secs(3600));
+        assert_eq!(
+            config.turn_relay_ports,
+            PortRange {
+                min: 49152,
+                max: 65535
+            }
+        );
+
+        let config = Config::parse_from([
+            "duet",
+            "--turn",
+            "--turn-listen",
+            "127.0.0.1:3479",
+            "--turn-external-ip",
+            "203.0.113.7",
+            "--turn-secret",
+            "s3cret",
+            "--turn-url",
+            "turn:turn.example.com:3478?transport=udp",
+        ]);
+        let settings = config.turn_settings().unwrap();
+        assert_eq!(settings.listen.port(), 3479);
+        assert_eq!(settings.external_ip, Some("203.0.113.7".parse().unwrap()));
+        assert!(config.validate().is_ok());
+        assert!(
+            !format!("{config:?}").contains("s3cret"),
+            "the secret stays out of Debug"
+        );
+
+        let external_without_secret = Config::parse_from(["duet", "--turn-url", "turn:t.example.com:3478"]);
+        assert!(external_without_secret.validate().is_err());
     }
 }

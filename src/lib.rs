@@ -15,8 +15,9 @@
 //! - [`domain`]: validated words of the protocol (room ids, names, tokens).
 //!
 //! At the side: [`config`] (flags and environment), [`telemetry`] (logs and
-//! metrics), [`shutdown`] (the stop signal), and [`app`], which wires it all
-//! together and serves it.
+//! metrics), [`turn`] (ICE servers, TURN credentials and the built-in
+//! STUN/TURN server), [`shutdown`] (the stop signal), and [`app`], which wires
+//! it all together and serves it.
 
 pub mod app;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod shutdown;
 pub mod signalling;
 pub mod store;
 pub mod telemetry;
+pub mod turn;
 
 pub use app::App;
 pub use config::Config;

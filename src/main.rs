@@ -7,6 +7,10 @@ use tokio::net::TcpListener;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
+    if let Err(e) = config.validate() {
+        eprintln!("duet: {e}");
+        return ExitCode::FAILURE;
+    }
     if let Err(e) = telemetry::init_logging(config.log_format, &config.log_level, std::io::stderr) {
         eprintln!("duet: {e}");
         return ExitCode::FAILURE;
@@ -24,10 +28,6 @@ async fn main() -> ExitCode {
         }
     };
     let app = App::new(&config);
-    match listener.local_addr() {
-        Ok(addr) => duet::app::announce(addr),
-        Err(e) => tracing::warn!(error = %e, "listening, address unknown"),
-    }
     match app.serve(listener, shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

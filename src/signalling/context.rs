@@ -100,6 +100,17 @@ impl EventContext {
         }
     }
 
+    /// The host the client reached this server by (the HTTP `Host` of its
+    /// Socket.IO connection).
+    pub fn request_host(&self) -> Option<&str> {
+        let parts = self.socket.req_parts();
+        parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+    }
+
     /// Passes a store error on, first letting go of a seat that the store
     /// says this connection no longer holds (another connection took it back
     /// with `rejoin`).

@@ -34,6 +34,7 @@ use tokio::task::JoinHandle;
 use crate::domain::{ConnId, IceServer, PeerId};
 use crate::store::{RoomRules, RoomStore};
 use crate::telemetry::Metrics;
+use crate::turn::IceServerList;
 
 pub use error::{ErrorCode, SignalError};
 use inbound::Inbound;
@@ -46,14 +47,14 @@ pub struct Hub {
     pub store: Arc<dyn RoomStore>,
     pub metrics: Arc<Metrics>,
     pub rules: RoomRules,
-    /// Handed to each peer in the `join` acknowledgement.
-    pub ice_servers: Vec<IceServer>,
+    /// What each peer is handed in the `join` acknowledgement.
+    pub ice: Arc<IceServerList>,
 }
 
 impl Hub {
-    /// The ICE servers for one peer.
-    pub fn ice_servers_for(&self, _peer_id: &PeerId) -> Vec<IceServer> {
-        self.ice_servers.clone()
+    /// The ICE servers for one peer, whose connection came in for `host`.
+    pub fn ice_servers_for(&self, peer_id: &PeerId, host: Option<&str>) -> Vec<IceServer> {
+        self.ice.for_peer(peer_id, host)
     }
 }
 

@@ -181,7 +181,7 @@ fn joined(cx: &EventContext, room_id: RoomId, seated: &Seated) -> Joined {
         peer_id: seated.member.peer_id.clone(),
         max_users: seated.max_users,
         members: seated.others(),
-        ice_servers: cx.hub.ice_servers_for(&seated.member.peer_id),
+        ice_servers: cx.hub.ice_servers_for(&seated.member.peer_id, cx.request_host()),
         rejoin_token: seated.rejoin_token.clone(),
         polite: seated.arrived_later(),
     }

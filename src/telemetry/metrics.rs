@@ -30,6 +30,8 @@ pub struct Metrics {
     pub rooms: Gauge,
     /// Seats taken; set from the store when scraped.
     pub peers: Gauge,
+    /// Allocations on the built-in TURN server.
+    pub turn_allocations: Gauge,
 }
 
 impl Metrics {
@@ -50,6 +52,10 @@ impl Metrics {
         describe_gauge(
             "peers",
             "Seats taken in rooms, including seats held for a reconnect",
+        );
+        describe_gauge(
+            "turn_allocations",
+            "Relay allocations on the built-in TURN server",
         );
         recorder.describe_counter(
             KeyName::from(format!("{PREFIX}events_total")),
@@ -80,6 +86,7 @@ impl Metrics {
         let connections = gauge("connections");
         let rooms = gauge("rooms");
         let peers = gauge("peers");
+        let turn_allocations = gauge("turn_allocations");
         Self {
             recorder,
             handle,
@@ -89,6 +96,7 @@ impl Metrics {
             connections,
             rooms,
             peers,
+            turn_allocations,
         }
     }
 

@@ -18,11 +18,13 @@ mkdirSync(resultsDir, { recursive: true });
 const SERVER_BINARY = process.env.DUET_BIN ?? resolve(root, 'target/debug/duet');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** Starts the server binary with `args`; resolves once it prints its address. */
-export async function startServer(args = []) {
-  const child = spawn(SERVER_BINARY, ['--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * Starts the server binary with `args` (listening on `listen`, run through
+ * `wrap`, e.g. `ip netns exec NAME`); resolves once it prints its address.
+ */
+export async function startServer(args = [], { listen = '127.0.0.1:0', wrap = [] } = {}) {
+  const command = [...wrap, SERVER_BINARY, '--listen', listen, '--log-level', 'warn', ...args];
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
@@ -60,9 +62,11 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchBrowser(extraArgs = []) {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+export async function launchBrowser(extraArgs = [], executablePath = CHROMIUM) {
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
+
+export { CHROMIUM };
 
 /**
  * Test-only instrumentation, injected before the page's own scripts: keeps
@@ -107,7 +111,7 @@ export async function mediaStats(page) {
     const pc = window.__test.peerConnections.filter((p) => p.connectionState !== 'closed').at(-1);
     if (!pc) return { framesDecoded: 0, audioPackets: 0, frameWidth: 0 };
     const report = await pc.getStats();
-    const result = { framesDecoded: 0, audioPackets: 0, frameWidth: 0, localType: null, remoteType: null };
+    const result = { framesDecoded: 0, audioPackets: 0, frameWidth: 0, localType: null, remoteType: null, localPort: null };
     let pairId = null;
     report.forEach((stat) => {
       if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
@@ -120,6 +124,7 @@ export async function mediaStats(page) {
     const pair = pairId && report.get(pairId);
     if (pair) {
       result.localType = report.get(pair.localCandidateId)?.candidateType ?? null;
+      result.localPort = report.get(pair.localCandidateId)?.port ?? null;
       result.remoteType = report.get(pair.remoteCandidateId)?.candidateType ?? null;
     }
     return result;
@@ -193,4 +198,84 @@ export async function startProxy(targetUrl) {
       this.cut();
     },
   };
+}
+
+/** A free port (TCP or UDP), as the kernel hands one out. */
+export async function freePort(kind = 'udp') {
+  if (kind === 'udp') {
+    const dgram = await import('node:dgram');
+    const socket = dgram.createSocket('udp4');
+    await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    socket.close();
+    return port;
+  }
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+/**
+ * Debian's coturn, configured as the README says for `--turn-url`: the TURN
+ * REST API with a shared secret. Loopback peers are allowed because both
+ * browsers run on this machine.
+ */
+export async function startCoturn({ secret, relayPorts = [43000, 43999] }) {
+  const port = await freePort('udp');
+  const child = spawn(
+    'turnserver',
+    [
+      '-n',
+      '--listening-ip=127.0.0.1',
+      `--listening-port=${port}`,
+      '--relay-ip=127.0.0.1',
+      `--min-port=${relayPorts[0]}`,
+      `--max-port=${relayPorts[1]}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${secret}`,
+      '--realm=duet',
+      '--fingerprint',
+      '--no-tls',
+      '--no-dtls',
+      '--no-cli',
+      '--allow-loopback-peers',
+      '--log-file=stdout',
+      '--simple-log',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stdout.on('data', (chunk) => {
+    log += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    log += chunk;
+  });
+  await eventually(() => /listener opened on|Total General servers/i.test(log) || null, {
+    timeout: 10_000,
+    what: 'coturn listening',
+  }).catch((err) => {
+    throw new Error(`${err.message}\n${log}`);
+  });
+  return {
+    url: `turn:127.0.0.1:${port}?transport=udp`,
+    log: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Both people open `roomUrl`, tick "always relay" if asked, and join. */
+export async function joinBoth(people, roomUrl, { relayOnly = false } = {}) {
+  for (const who of people) {
+    await who.page.goto(roomUrl);
+    await waitForStatus(who.page, 'lobby');
+    if (relayOnly) await who.page.getByTestId('relay-only').check();
+    await who.page.getByTestId('name-input').fill(who.name);
+    await who.page.getByTestId('join-call').click();
+  }
 }

@@ -9,3 +9,4 @@ mod reconnect;
 mod relay;
 mod rooms;
 mod transports;
+mod turn;

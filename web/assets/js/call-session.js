@@ -6,9 +6,21 @@ import { goHome } from './navigation.js';
 import { sessionIdOf } from './negotiation.js';
 import { createPeer } from './peer.js';
 import { inviteLink } from './rooms.js';
-import { forgetSeat, lastName, rememberName, savedSeat, saveSeat } from './storage.js';
+import {
+  forgetSeat,
+  lastName,
+  relayOnlyChosen,
+  rememberName,
+  rememberRelayOnly,
+  savedSeat,
+  saveSeat,
+} from './storage.js';
 
 const HANGUP_WAIT_MS = 2000;
+/** Fresh TURN credentials are fetched this long before the old ones expire. */
+const CREDENTIAL_RENEWAL_MARGIN_MS = 5 * 60 * 1000;
+const MIN_RENEWAL_DELAY_MS = 30 * 1000;
+const ROUTE_CHECK_MS = 2000;
 
 export function runCall({ roomId, signalling, view }) {
   const state = {
@@ -26,6 +38,10 @@ export function runCall({ roomId, signalling, view }) {
     peerState: 'new',
     /** A description that could not be sent while the connection was down. */
     unsent: null,
+    /** Reconnecting on purpose, for fresh TURN credentials: not worth showing. */
+    renewing: false,
+    renewalTimer: 0,
+    routeTimer: 0,
   };
 
   const media = new LocalMedia({ onTrackChange: (kind) => onLocalTrackChange(kind) });
@@ -36,7 +52,7 @@ export function runCall({ roomId, signalling, view }) {
   function render() {
     if (state.phase === 'call') {
       view.setPhase('call');
-      if (!state.socketUp || !state.seatLive) view.setStatus('reconnecting');
+      if ((!state.socketUp || !state.seatLive) && !state.renewing) view.setStatus('reconnecting');
       else if (!state.remote) view.setStatus('waiting');
       else if (state.peerState === 'connected') view.setStatus('connected');
       else view.setStatus('connecting');
@@ -136,6 +152,7 @@ export function runCall({ roomId, signalling, view }) {
   }
 
   function takeSeat(ack, name) {
+    const previousIce = JSON.stringify(state.seat?.iceServers ?? null);
     state.seat = {
       peerId: ack.peer_id,
       rejoinToken: ack.rejoin_token,
@@ -143,7 +160,12 @@ export function runCall({ roomId, signalling, view }) {
       polite: ack.polite,
       iceServers: ack.ice_servers,
     };
+    if (state.peer && JSON.stringify(ack.ice_servers) !== previousIce) {
+      state.peer.updateIceServers(ack.ice_servers);
+    }
+    scheduleCredentialRenewal(ack.ice_servers);
     state.seatLive = true;
+    state.renewing = false;
     state.phase = 'call';
     saveSeat(roomId, { peerId: ack.peer_id, rejoinToken: ack.rejoin_token, name });
     const [other] = ack.members;
@@ -218,11 +240,43 @@ export function runCall({ roomId, signalling, view }) {
 
   // ---- the peer connection ----
 
+  /**
+   * TURN credentials expire (`<expiry>:<peer>` usernames). Shortly before,
+   * reconnect the signalling socket: the `rejoin` hands out fresh ones and
+   * the ICE restart that follows uses them. The call itself goes on.
+   */
+  function scheduleCredentialRenewal(iceServers) {
+    clearTimeout(state.renewalTimer);
+    const expiries = iceServers
+      .map((server) => Number.parseInt(String(server.username ?? '').split(':')[0], 10))
+      .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
+    if (!expiries.length) return;
+    const due = Math.min(...expiries) * 1000 - CREDENTIAL_RENEWAL_MARGIN_MS - Date.now();
+    state.renewalTimer = setTimeout(() => {
+      if (state.phase !== 'call' || !state.seatLive) return;
+      state.renewing = true;
+      signalling.reconnect();
+    }, Math.max(due, MIN_RENEWAL_DELAY_MS));
+  }
+
+  /** Shows whether the media goes direct or through a relay, as the connection settles. */
+  function watchRoute(peer) {
+    clearInterval(state.routeTimer);
+    state.routeTimer = setInterval(async () => {
+      if (state.peer !== peer) return;
+      try {
+        view.setRoute(state.peerState === 'connected' ? await peer.route() : null);
+      } catch {
+        view.setRoute(null);
+      }
+    }, ROUTE_CHECK_MS);
+  }
+
   function startPeer({ initiator }) {
     const peer = createPeer({
       initiator,
       iceServers: state.seat.iceServers,
-      relayOnly: false,
+      relayOnly: controls.relayOnly.checked,
       polite: state.seat.polite,
       media,
       signal: relay,
@@ -240,6 +294,7 @@ export function runCall({ roomId, signalling, view }) {
       },
     });
     state.peer = peer;
+    watchRoute(peer);
     state.peerState = 'new';
     view.setRemoteName(state.remote?.name);
     render();
@@ -249,6 +304,8 @@ export function runCall({ roomId, signalling, view }) {
     state.peer?.close();
     state.peer = null;
     state.peerState = 'new';
+    clearInterval(state.routeTimer);
+    view.setRoute(null);
     view.clearRemoteState();
   }
 
@@ -288,6 +345,7 @@ export function runCall({ roomId, signalling, view }) {
     const leave = state.seatLive;
     state.phase = 'ended';
     forgetSeat(roomId);
+    clearTimeout(state.renewalTimer);
     dropPeer();
     media.stopAll();
     view.clearVideos();
@@ -309,6 +367,8 @@ export function runCall({ roomId, signalling, view }) {
 
   view.setInviteLink(inviteLink(roomId));
   controls.name.value = lastName();
+  controls.relayOnly.checked = relayOnlyChosen();
+  controls.relayOnly.addEventListener('change', () => rememberRelayOnly(controls.relayOnly.checked));
   render();
 
   const saved = savedSeat(roomId);

@@ -32,6 +32,7 @@ export function bindCallView(doc = document) {
       name: el('name-input'),
       camera: el('camera-select'),
       mic: el('mic-select'),
+      relayOnly: el('relay-only'),
       copyLink: el('copy-link'),
       audio: el('toggle-audio'),
       video: el('toggle-video'),
@@ -123,8 +124,14 @@ export function bindCallView(doc = document) {
       showText(el('lobby-error'), text);
     },
 
-    setRoute(text) {
-      showText(el('route'), text);
+    /** Whether the media goes straight between the browsers or through a relay. */
+    setRoute(route) {
+      const routeLine = el('route');
+      routeLine.dataset.route = route ?? '';
+      showText(
+        routeLine,
+        route === 'relay' ? 'Relayed through a TURN server' : route === 'direct' ? 'Direct connection' : null,
+      );
     },
 
     renderMembers(members) {

@@ -99,6 +99,28 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
       }
     },
 
+    /**
+     * New ICE servers (fresh TURN credentials): used for new candidates at
+     * once, and the ICE restart gathers them, so no allocation outlives its
+     * credentials.
+     */
+    updateIceServers(iceServers) {
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+      pc.restartIce();
+    },
+
+    /** `relay` if the media goes through a TURN server, `direct` if not, null before a pair is chosen. */
+    async route() {
+      const report = await pc.getStats();
+      let pair = null;
+      report.forEach((stat) => {
+        if (stat.type === 'transport' && stat.selectedCandidatePairId) pair = report.get(stat.selectedCandidatePairId);
+      });
+      if (!pair) return null;
+      const types = [report.get(pair.localCandidateId)?.candidateType, report.get(pair.remoteCandidateId)?.candidateType];
+      return types.includes('relay') ? 'relay' : 'direct';
+    },
+
     /** After the signalling connection came back: recover what may have been lost meanwhile. */
     recover() {
       negotiator.resendPendingOffer();

@@ -63,6 +63,12 @@ export function connectSignalling() {
       socket.on('disconnect', () => handler(false));
     },
 
+    /** Drops the connection and makes a new one at once (the server keeps the seat meanwhile). */
+    reconnect() {
+      socket.disconnect();
+      socket.connect();
+    },
+
     close() {
       socket.close();
     },

@@ -2,6 +2,7 @@
 // progress (so a reload can take it back within the reconnect grace).
 
 const NAME_KEY = 'duet:name';
+const RELAY_KEY = 'duet:relay-only';
 const seatKey = (roomId) => `duet:seat:${roomId}`;
 
 function read(storage, key) {
@@ -23,6 +24,10 @@ function write(storage, key, value) {
 
 export const lastName = () => read(localStorage, NAME_KEY) ?? '';
 export const rememberName = (name) => write(localStorage, NAME_KEY, name);
+
+/** The "always relay" choice, remembered across calls. */
+export const relayOnlyChosen = () => read(localStorage, RELAY_KEY) === true;
+export const rememberRelayOnly = (on) => write(localStorage, RELAY_KEY, on);
 
 /** The seat this tab holds in `roomId`: `{ peerId, rejoinToken, name }`, or null. */
 export function savedSeat(roomId) {
