@@ -3,6 +3,17 @@
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
+/// The `turn` crate reports every refused client datagram (wrong or expired
+/// credentials) at error level: clients' mistakes, not the server's. They
+/// stay out of the log unless the filter names `turn` itself.
+fn with_quiet_dependencies(filter: &str) -> String {
+    if filter.contains("turn") {
+        filter.to_owned()
+    } else {
+        format!("{filter},turn=off")
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -16,7 +27,8 @@ pub fn init_logging<W>(format: LogFormat, filter: &str, sink: W) -> Result<(), S
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_new(filter).map_err(|e| format!("invalid log level {filter:?}: {e}"))?;
+    let filter = EnvFilter::try_new(with_quiet_dependencies(filter))
+        .map_err(|e| format!("invalid log level {filter:?}: {e}"))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(sink)
@@ -28,4 +40,15 @@ where
     // Already installed is fine: the first server of the process set it up.
     installed.ok();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turn_client_errors_stay_quiet_unless_asked_for() {
+        assert_eq!(with_quiet_dependencies("info"), "info,turn=off");
+        assert_eq!(with_quiet_dependencies("warn,turn=debug"), "warn,turn=debug");
+    }
 }

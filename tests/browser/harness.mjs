@@ -125,6 +125,7 @@ export async function mediaStats(page) {
     if (pair) {
       result.localType = report.get(pair.localCandidateId)?.candidateType ?? null;
       result.localPort = report.get(pair.localCandidateId)?.port ?? null;
+      result.remoteAddress = report.get(pair.remoteCandidateId)?.address ?? null;
       result.remoteType = report.get(pair.remoteCandidateId)?.candidateType ?? null;
     }
     return result;

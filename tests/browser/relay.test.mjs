@@ -77,6 +77,43 @@ describe('calls through a TURN relay', { timeout: 180_000 }, () => {
     }
   });
 
+  it('renews TURN credentials before they expire, and the call stays relayed', async () => {
+    // Credentials valid for 20 s: the page renews them after its minimum wait.
+    const server = await startServer([
+      '--turn',
+      '--turn-listen',
+      '127.0.0.1:0',
+      '--turn-relay-ports',
+      '45000-45999',
+      '--turn-credential-ttl',
+      '20s',
+    ]);
+    const people = [await person(browser, 'Ada'), await person(browser, 'Bob')];
+    try {
+      await joinBoth(people, await newRoom(server.url), { relayOnly: true });
+      const username = (page) =>
+        page.evaluate(() => {
+          const pc = window.__test.peerConnections.filter((p) => p.connectionState !== 'closed').at(-1);
+          return pc.getConfiguration().iceServers.find((s) => s.username)?.username;
+        });
+      for (const { page } of people) await waitForStatus(page, 'connected', 30_000);
+      const before = await username(people[0].page);
+      await eventually(async () => (await username(people[0].page)) !== before, {
+        timeout: 60_000,
+        interval: 1000,
+        what: 'fresh credentials',
+      });
+      for (const { page } of people) {
+        await waitForStatus(page, 'connected', 30_000);
+        await assertMediaFlows(page);
+        assert.equal((await mediaStats(page)).localType, 'relay');
+      }
+    } finally {
+      for (const who of people) await who.context.close();
+      await server.stop();
+    }
+  });
+
   it('remembers the "always relay" choice', async () => {
     const server = await startServer();
     try {
