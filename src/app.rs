@@ -1,24 +1,30 @@
-//! Wires the layers together: store, signalling, HTTP. Building does no I/O;
-//! `serve` runs the result on a listener the caller owns, until the shutdown
-//! future resolves.
+//! Wires the layers together: store, signalling, HTTP, TURN, TLS. Building
+//! opens no sockets; `serve` runs the result on a listener the caller owns,
+//! until the shutdown future resolves.
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
+use axum::middleware::{from_fn, from_fn_with_state, map_request};
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::http::{self, Assets, HttpState, Pages};
-use crate::signalling::{self, Hub};
+use crate::console;
+use crate::http::{self, Assets, HttpState, Pages, Proxies};
+use crate::serve::{self, Transport};
+use crate::signalling::{self, ConnectionCap, Hub};
 use crate::store::{MemoryStore, RoomStore};
 use crate::telemetry::Metrics;
+use crate::tls::{self, AcmeSettings, AcmeTls, SelfSigned, TlsMode};
 use crate::turn::{BuiltinTurn, IceServerList, TurnSecret, TurnServer, TurnSettings};
 
 /// How long the engine accepts a single message before closing the
@@ -42,15 +48,27 @@ pub struct App {
     sweeper: JoinHandle<()>,
     /// The built-in STUN/TURN server to start, with `--turn`.
     turn: Option<(TurnSettings, TurnSecret)>,
+    tls: Option<Tls>,
+    http_redirect: Option<SocketAddr>,
+}
+
+/// HTTPS, as prepared before serving.
+enum Tls {
+    Files {
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+    },
+    SelfSigned(SelfSigned),
+    Acme(AcmeSettings),
 }
 
 impl App {
     /// Builds the server with the in-memory room store.
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Config) -> io::Result<Self> {
         Self::with_store(config, Arc::new(MemoryStore::new(config.room_rules())))
     }
 
-    pub fn with_store(config: &Config, store: Arc<dyn RoomStore>) -> Self {
+    pub fn with_store(config: &Config, store: Arc<dyn RoomStore>) -> io::Result<Self> {
         let metrics = Arc::new(Metrics::new(
             &signalling::event_names(),
             &signalling::error_codes(),
@@ -72,6 +90,7 @@ impl App {
             metrics,
             rules: config.room_rules(),
             ice,
+            cap: ConnectionCap::new(config.max_connections_per_ip),
         });
         let (socket_layer, io) = SocketIo::builder()
             .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
@@ -82,6 +101,15 @@ impl App {
             .build_layer();
         let sweeper = signalling::attach(&io, Arc::clone(&hub));
 
+        let tls = match config.tls() {
+            None => None,
+            Some(TlsMode::Files { cert, key }) => Some(Tls::Files { cert, key }),
+            Some(TlsMode::SelfSigned { names }) => Some(Tls::SelfSigned(
+                SelfSigned::generate(&names, &console::machine_addresses()).map_err(io::Error::other)?,
+            )),
+            Some(TlsMode::Acme(settings)) => Some(Tls::Acme(settings)),
+        };
+
         let assets = Arc::new(Assets::new());
         let pages = Arc::new(Pages::render(&assets.base()));
         let state = HttpState {
@@ -89,17 +117,31 @@ impl App {
             pages,
             assets,
         };
+        let proxies = Proxies::new(config.trusted_proxies.clone(), tls.is_some());
+        // Outermost first, as a request meets them: who the client is, the
+        // security headers, the copy out of hyper's buffer, then Socket.IO
+        // or the HTTP routes.
         let router = http::router(state)
             .layer(socket_layer)
-            .layer(axum::middleware::map_request(http::detach_from_read_buffer))
-            .layer(axum::middleware::map_response(http::security_headers));
-
-        Self {
+            .layer(map_request(http::detach_from_read_buffer))
+            .layer(from_fn(http::security_headers))
+            .layer(from_fn_with_state(proxies, http::resolve_client));
+        Ok(Self {
             router,
             io,
             hub,
             sweeper,
             turn: turn_settings.map(|settings| (settings, secret)),
+            tls,
+            http_redirect: config.http_redirect,
+        })
+    }
+
+    /// The certificate made at start with `--tls-self-signed`, in PEM.
+    pub fn self_signed_certificate(&self) -> Option<&str> {
+        match &self.tls {
+            Some(Tls::SelfSigned(made)) => Some(&made.pem),
+            _ => None,
         }
     }
 
@@ -116,42 +158,77 @@ impl App {
             sweeper,
             hub,
             turn,
+            tls,
+            http_redirect,
         } = self;
         let turn = match turn {
             Some((settings, secret)) => Some(start_turn(&settings, secret, &hub).await?),
             None => None,
         };
-        announce(listener.local_addr()?);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let graceful = async move {
+        let local_addr = listener.local_addr()?;
+        let (transport, scheme) = match tls {
+            None => (Transport::Plain, "http"),
+            Some(tls) => (start_tls(tls).await?, "https"),
+        };
+        let redirect = match http_redirect {
+            Some(addr) => {
+                let redirector = std::net::TcpListener::bind(addr)
+                    .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+                redirector.set_nonblocking(true)?;
+                println!("plain HTTP on {addr} redirects to HTTPS");
+                Some((redirector, http::redirect::to_https(local_addr.port())))
+            }
+            None => None,
+        };
+        console::announce(local_addr, scheme);
+
+        let handle = Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down");
-            let _ = stopping_tx.send(());
             io.close().await;
-        };
-        // Signalling messages are small and each one matters now: no Nagle delay.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
+            stopper.graceful_shutdown(Some(SHUTDOWN_TIMEOUT));
         });
-        let server = axum::serve(listener, router).with_graceful_shutdown(graceful);
-        let result = tokio::select! {
-            result = server => result,
-            () = async {
-                let _ = stopping_rx.await;
-                tokio::time::sleep(SHUTDOWN_TIMEOUT).await;
-            } => {
-                tracing::warn!("open connections did not finish in time; stopping anyway");
-                Ok(())
-            }
-        };
+        let result = serve::run(router, listener.into_std()?, transport, redirect, handle).await;
         sweeper.abort();
         if let Some(turn) = turn {
             turn.stop().await;
         }
         result
     }
+}
+
+/// Loads or makes the certificate, or starts ACME, and reports it.
+async fn start_tls(tls: Tls) -> io::Result<Transport> {
+    Ok(match tls {
+        Tls::Files { cert, key } => {
+            let (config, fingerprint) = tls::files::load(&cert, &key)?;
+            println!("TLS certificate {} (SHA-256 {fingerprint})", cert.display());
+            let live = RustlsConfig::from_config(config);
+            // Runs for the life of the process, like the certificate.
+            tls::reload_on_change(live.clone(), cert, key);
+            Transport::Tls(live)
+        }
+        Tls::SelfSigned(made) => {
+            println!(
+                "TLS certificate: self-signed for {}\n  SHA-256 fingerprint {} (compare it with the one your browser shows)",
+                made.names.join(", "),
+                made.fingerprint()
+            );
+            let config =
+                tls::server_config(vec![made.cert.clone()], made.key_der()).map_err(io::Error::other)?;
+            Transport::Tls(RustlsConfig::from_config(config))
+        }
+        Tls::Acme(settings) => {
+            println!(
+                "TLS certificates from ACME for {} (kept in {})",
+                settings.domains.join(", "),
+                settings.cache.display()
+            );
+            Transport::Acme(AcmeTls::start(&settings)?)
+        }
+    })
 }
 
 /// Starts the built-in STUN/TURN server and points the ICE server list at
@@ -174,21 +251,4 @@ async fn start_turn(settings: &TurnSettings, secret: TurnSecret, hub: &Hub) -> i
         server.local_addr, server.relay_ip, settings.relay_ports
     );
     Ok(server)
-}
-
-/// Tells the person who started the server where to open it.
-pub fn announce(addr: std::net::SocketAddr) {
-    let shown = if addr.ip().is_unspecified() {
-        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
-    } else {
-        addr
-    };
-    tracing::info!(%addr, "serving");
-    println!("duet is ready: open http://{shown}/ in a browser");
-    if addr.ip().is_unspecified() {
-        println!(
-            "(listening on every interface: other machines use this machine's address, port {})",
-            addr.port()
-        );
-    }
 }

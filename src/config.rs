@@ -2,13 +2,16 @@
 //! comments are the `--help` text.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use ipnet::IpNet;
 
 use crate::domain::IceServer;
 use crate::store::RoomRules;
 use crate::telemetry::LogFormat;
+use crate::tls::{AcmeSettings, TlsMode};
 use crate::turn::{PortRange, TurnSecret, TurnSettings};
 
 #[derive(Clone, Debug, Parser)]
@@ -90,6 +93,64 @@ pub struct Config {
     #[arg(long, env = "DUET_TURN_REALM", default_value = "duet")]
     pub turn_realm: String,
 
+    /// Serve HTTPS with this certificate chain (PEM); with --tls-key. Both
+    /// files are read again when they change, and on SIGHUP.
+    #[arg(long, env = "DUET_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "DUET_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a certificate made at start for localhost, this
+    /// machine's addresses and every --tls-name; its SHA-256 fingerprint is
+    /// printed, to check in the browser's warning.
+    #[arg(long, env = "DUET_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+
+    /// A host name for the self-signed certificate; repeatable.
+    #[arg(long = "tls-name", env = "DUET_TLS_NAMES", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
+
+    /// Serve HTTPS with certificates from an ACME CA (Let's Encrypt by
+    /// default) for this domain; repeatable. The server must be reachable on
+    /// port 443 of the domain (TLS-ALPN-01 challenge).
+    #[arg(long = "acme-domain", env = "DUET_ACME_DOMAINS", value_delimiter = ',')]
+    pub acme_domains: Vec<String>,
+
+    /// Contact e-mail address for the ACME account.
+    #[arg(long, env = "DUET_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+
+    /// Where ACME certificates and the account key are kept across restarts.
+    #[arg(long, env = "DUET_ACME_CACHE", default_value = "acme-cache")]
+    pub acme_cache: PathBuf,
+
+    /// The ACME directory URL of a CA other than Let's Encrypt.
+    #[arg(long, env = "DUET_ACME_DIRECTORY")]
+    pub acme_directory: Option<String>,
+
+    /// A root certificate (PEM) to trust for talking to the ACME CA, for a
+    /// private or test CA.
+    #[arg(long, env = "DUET_ACME_CA_ROOT")]
+    pub acme_ca_root: Option<PathBuf>,
+
+    /// With HTTPS on, also listen here for plain HTTP that only redirects to
+    /// HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, env = "DUET_HTTP_REDIRECT")]
+    pub http_redirect: Option<SocketAddr>,
+
+    /// A reverse proxy (address or CIDR) whose X-Forwarded-For and
+    /// X-Forwarded-Proto headers are believed, so that logs and per-client
+    /// limits see the real client; repeatable. Headers from anyone else are
+    /// ignored.
+    #[arg(long = "trusted-proxy", env = "DUET_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Signalling connections one client address may hold at once (0: no cap).
+    #[arg(long, env = "DUET_MAX_CONNECTIONS_PER_IP", default_value_t = 1000)]
+    pub max_connections_per_ip: usize,
+
     /// Log format: text for people, json for log collectors.
     #[arg(long, env = "DUET_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -126,7 +187,43 @@ impl Config {
                 "--turn-url needs --turn-secret: the secret that TURN server was configured with".into(),
             );
         }
+        let tls_modes = [
+            self.tls_cert.is_some(),
+            self.tls_self_signed,
+            !self.acme_domains.is_empty(),
+        ];
+        if tls_modes.iter().filter(|on| **on).count() > 1 {
+            return Err("choose one of --tls-cert/--tls-key, --tls-self-signed and --acme-domain".into());
+        }
+        if self.http_redirect.is_some() && self.tls().is_none() {
+            return Err("--http-redirect redirects to HTTPS: it needs one of the TLS options".into());
+        }
         Ok(())
+    }
+
+    /// How HTTPS is served, if it is.
+    pub fn tls(&self) -> Option<TlsMode> {
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            return Some(TlsMode::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+        }
+        if self.tls_self_signed {
+            return Some(TlsMode::SelfSigned {
+                names: self.tls_names.clone(),
+            });
+        }
+        if !self.acme_domains.is_empty() {
+            return Some(TlsMode::Acme(AcmeSettings {
+                domains: self.acme_domains.clone(),
+                email: self.acme_email.clone(),
+                cache: self.acme_cache.clone(),
+                directory: self.acme_directory.clone(),
+                ca_root: self.acme_ca_root.clone(),
+            }));
+        }
+        None
     }
 
     /// The defaults, listening on `listen`: what tests start from.
@@ -135,6 +232,14 @@ impl Config {
         config.listen = listen;
         config
     }
+}
+
+/// An address (`10.0.0.1`) or a network (`10.0.0.0/8`).
+fn parse_net(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{raw:?} is not an address or a network such as 10.0.0.0/8"))
 }
 
 /// A TURN server URL: `turn:` or `turns:`.

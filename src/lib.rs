@@ -21,12 +21,15 @@
 
 pub mod app;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod http;
+pub mod serve;
 pub mod shutdown;
 pub mod signalling;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod turn;
 
 pub use app::App;

@@ -27,7 +27,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = App::new(&config);
+    let app = match App::new(&config) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("duet: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match app.serve(listener, shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,7 +1,11 @@
 //! Security headers on every response.
 
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::Response;
+
+use super::ClientAddr;
 
 /// Only the app's own scripts and styles; media from the camera and from the
 /// peer connection; no framing.
@@ -26,12 +30,25 @@ const HEADERS: [(HeaderName, &str); 6] = [
     ),
 ];
 
-/// Adds the headers a response does not set itself; used with
-/// `axum::middleware::map_response` around everything, Socket.IO included.
-pub async fn security_headers(mut response: Response) -> Response {
+/// Over HTTPS, browsers are told to come back over HTTPS only, for a year.
+const HSTS: &str = "max-age=31536000";
+
+/// Adds the headers a response does not set itself, around everything,
+/// Socket.IO included; HSTS on requests that came over HTTPS.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let secure = request
+        .extensions()
+        .get::<ClientAddr>()
+        .is_some_and(|client| client.secure);
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in HEADERS {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if secure {
+        headers
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static(HSTS));
     }
     response
 }

@@ -3,10 +3,13 @@
 
 mod api;
 mod assets;
+mod client_addr;
 mod detach;
 mod headers;
 mod ops;
 mod pages;
+mod qr;
+pub mod redirect;
 
 use std::sync::Arc;
 
@@ -33,6 +36,7 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/r/{room_id}/", get(pages::call))
+        .route("/r/{room_id}/qr.svg", get(qr::invite))
         .route("/r/{room_id}", get(pages::add_slash))
         .route("/api/rooms", post(api::create_room))
         .route("/api/rooms/{room_id}", get(api::room))
@@ -44,5 +48,6 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
+pub use client_addr::{ClientAddr, Proxies, resolve_client};
 pub use detach::detach_from_read_buffer;
 pub use headers::security_headers;

@@ -11,6 +11,7 @@
 
 mod announce;
 mod audience;
+mod cap;
 mod context;
 mod dispatch;
 pub mod error;
@@ -23,7 +24,6 @@ mod rooms;
 mod sequencer;
 mod session;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use socketioxide::SocketIo;
@@ -32,10 +32,12 @@ use socketioxide::handler::ConnectHandler;
 use tokio::task::JoinHandle;
 
 use crate::domain::{ConnId, IceServer, PeerId};
+use crate::http::ClientAddr;
 use crate::store::{RoomRules, RoomStore};
 use crate::telemetry::Metrics;
 use crate::turn::IceServerList;
 
+pub use cap::{ConnectionCap, TooManyConnections};
 pub use error::{ErrorCode, SignalError};
 use inbound::Inbound;
 pub use inbound::{EventName, MAX_PAYLOAD_BYTES};
@@ -49,6 +51,8 @@ pub struct Hub {
     pub rules: RoomRules,
     /// What each peer is handed in the `join` acknowledgement.
     pub ice: Arc<IceServerList>,
+    /// Signalling connections per client address.
+    pub cap: Arc<ConnectionCap>,
 }
 
 impl Hub {
@@ -78,8 +82,15 @@ pub fn attach(io: &SocketIo, hub: Arc<Hub>) -> JoinHandle<()> {
 /// Runs before the client is told it is connected: a client may send its
 /// first event the moment it is, and the handlers must be there to take it.
 /// (The connect handler itself runs later, as a task of its own.)
-async fn prepare(socket: SocketRef) -> Result<(), Infallible> {
-    let session = Arc::new(Session::new(ConnId::new(socket.id.to_string())));
+async fn prepare(socket: SocketRef, State(hub): State<Arc<Hub>>) -> Result<(), TooManyConnections> {
+    let client = socket.req_parts().extensions.get::<ClientAddr>().copied();
+    let permit = match client {
+        Some(client) => Some(hub.cap.admit(client.ip).inspect_err(|_| {
+            tracing::info!(client = %client.ip, "connection refused: too many from one address");
+        })?),
+        None => None,
+    };
+    let session = Arc::new(Session::new(ConnId::new(socket.id.to_string()), permit));
     socket.on_fallback({
         let session = Arc::clone(&session);
         move |socket: SocketRef, io: SocketIo, State(hub): State<Arc<Hub>>, inbound: Inbound| {

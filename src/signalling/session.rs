@@ -9,6 +9,7 @@ use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
 
 use super::audience;
+use super::cap::Permit;
 use super::rate_limit::TokenBucket;
 use super::sequencer::{Sequencer, Ticket};
 use crate::domain::{ConnId, PeerId, RoomId};
@@ -23,6 +24,9 @@ pub struct SeatRef {
 
 pub struct Session {
     pub conn: ConnId,
+    /// This connection's place under the per-address cap, kept until the
+    /// session is dropped with its socket.
+    _permit: Option<Permit>,
     sequencer: Arc<Sequencer>,
     allowance: Mutex<TokenBucket>,
     place: Mutex<Place>,
@@ -35,9 +39,10 @@ struct Place {
 }
 
 impl Session {
-    pub fn new(conn: ConnId) -> Self {
+    pub fn new(conn: ConnId, permit: Option<Permit>) -> Self {
         Self {
             conn,
+            _permit: permit,
             sequencer: Arc::default(),
             allowance: Mutex::new(TokenBucket::full(Instant::now())),
             place: Mutex::default(),

@@ -54,6 +54,8 @@ describe('a call between two browsers', { timeout: 240_000 }, () => {
       () => ada.page.getByTestId('local-video').evaluate((v) => v.srcObject?.getVideoTracks().length > 0 && v.videoWidth > 0),
       { what: 'camera preview' },
     );
+    const qr = ada.page.locator('img.qr');
+    await eventually(() => qr.evaluate((img) => img.complete && img.naturalWidth > 0), { what: 'the invite QR code' });
     // By keyboard: type the name and press Enter.
     await ada.page.getByTestId('name-input').focus();
     await ada.page.keyboard.type('Ada');

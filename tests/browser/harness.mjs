@@ -30,7 +30,7 @@ export async function startServer(args = [], { listen = '127.0.0.1:0', wrap = []
     const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 15_000);
     child.stdout.on('data', (chunk) => {
       output += chunk;
-      const match = /open (http:\/\/\S+?)\/? in a browser/.exec(output);
+      const match = /open (https?:\/\/\S+?)\/? in a browser/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolveUrl(match[1]);
@@ -94,8 +94,8 @@ function instrument() {
 }
 
 /** A person: their own browser context (storage, permissions) and page. */
-export async function person(browser, name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+export async function person(browser, name, contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
   await context.addInitScript(instrument);
   const page = await context.newPage();
   page.on('console', (message) => {

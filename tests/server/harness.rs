@@ -18,6 +18,8 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 pub struct TestServer {
     pub addr: SocketAddr,
     pub url: String,
+    /// The certificate made at start, with `--tls-self-signed`.
+    pub certificate: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -33,14 +35,17 @@ impl TestServer {
         tune(&mut config);
         let listener = TcpListener::bind(config.listen).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = App::new(&config);
+        let app = App::new(&config).expect("server builds");
+        let certificate = app.self_signed_certificate().map(str::to_owned);
+        let scheme = if config.tls().is_some() { "https" } else { "http" };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.serve(listener, async move {
             let _ = stopped.await;
         }));
         Self {
             addr,
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
+            certificate,
             stop: Some(stop),
             task: Some(task),
         }
@@ -83,10 +88,24 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(url: &str, transport: TransportType) -> Self {
+        Self::connect_with(url, transport, None).await
+    }
+
+    /// Connects with a TLS configuration of its own (to trust a test CA).
+    pub async fn connect_with(
+        url: &str,
+        transport: TransportType,
+        tls: Option<native_tls::TlsConnector>,
+    ) -> Self {
         let (tx, events) = mpsc::unbounded_channel();
         let (connected_tx, connected) = mpsc::unbounded_channel::<()>();
         let any_tx = tx.clone();
-        let socket = ClientBuilder::new(url)
+        let builder = ClientBuilder::new(url);
+        let builder = match tls {
+            Some(tls) => builder.tls_config(tls),
+            None => builder,
+        };
+        let socket = builder
             .transport_type(transport)
             .reconnect(false)
             .on(Event::Connect, move |_, _| {

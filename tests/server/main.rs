@@ -3,10 +3,13 @@
 
 mod harness;
 
+mod acme;
+
 mod http;
 mod input;
 mod reconnect;
 mod relay;
 mod rooms;
+mod tls;
 mod transports;
 mod turn;
