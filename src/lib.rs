@@ -4,10 +4,11 @@
 //!
 //! # Layout
 //!
-//! Data flows one way, from the edge to the store:
+//! Data flows one way, from the edges to the store:
 //!
-//! - [`http`]: the HTTP edge — pages, embedded assets, the rooms API,
-//!   `/healthz`, `/metrics`, security headers.
+//! - [`http`]: the HTTP edge: pages, embedded assets, the rooms API,
+//!   `/healthz`, `/metrics`, security headers, the client's address behind
+//!   trusted proxies, the invite QR code, the HTTP-to-HTTPS redirect.
 //! - [`signalling`]: the Socket.IO edge and the protocol's handlers: checks on
 //!   arrival, the event table, relaying, announcements, the expiry sweeper.
 //! - [`store`]: rooms and seats behind the [`store::RoomStore`] trait; knows
@@ -16,8 +17,9 @@
 //!
 //! At the side: [`config`] (flags and environment), [`telemetry`] (logs and
 //! metrics), [`turn`] (ICE servers, TURN credentials and the built-in
-//! STUN/TURN server), [`shutdown`] (the stop signal), and [`app`], which wires
-//! it all together and serves it.
+//! STUN/TURN server), [`tls`] (certificates), [`serve`] (listeners),
+//! [`console`] (what start-up prints), [`shutdown`] (the stop signal), and
+//! [`app`], which wires it all together and serves it.
 
 pub mod app;
 pub mod config;
