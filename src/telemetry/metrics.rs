@@ -101,7 +101,7 @@ impl Metrics {
     }
 
     /// Counts one received event; names outside the registered set count as
-    /// [`UNKNOWN_EVENT`].
+    /// `unknown`.
     pub fn event_received(&self, name: &str) {
         self.events.get(name).unwrap_or(&self.unknown_events).increment(1);
     }
