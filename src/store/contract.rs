@@ -52,6 +52,16 @@ impl Guest {
     }
 }
 
+/// A fresh room with Ada and then Bob seated in it.
+async fn room_of_two(store: &dyn RoomStore) -> (RoomId, Guest, Guest) {
+    let id = fresh_room();
+    store.create_room(&id).await.unwrap();
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    store.take_seat(&id, ada.seat.clone()).await.unwrap();
+    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    (id, ada, bob)
+}
+
 pub async fn creating_twice_hands_out_the_empty_room(store: Arc<dyn RoomStore>) {
     let id = fresh_room();
     assert_eq!(store.create_room(&id).await.unwrap(), (Created::New, 2));
@@ -111,11 +121,7 @@ pub async fn racing_joins_never_exceed_capacity(store: Arc<dyn RoomStore>) {
 }
 
 pub async fn leaving_frees_the_seat_and_keeps_the_room(store: Arc<dyn RoomStore>) {
-    let id = fresh_room();
-    store.create_room(&id).await.unwrap();
-    let (ada, bob) = (guest("Ada"), guest("Bob"));
-    store.take_seat(&id, ada.seat.clone()).await.unwrap();
-    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    let (id, ada, bob) = room_of_two(&*store).await;
     assert_eq!(
         store.leave(&id, ada.peer(), bob.conn()).await.unwrap_err(),
         StoreError::NotSeated,
@@ -185,11 +191,7 @@ pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
 }
 
 pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
-    let id = fresh_room();
-    store.create_room(&id).await.unwrap();
-    let (ada, bob) = (guest("Ada"), guest("Bob"));
-    store.take_seat(&id, ada.seat.clone()).await.unwrap();
-    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    let (id, ada, _bob) = room_of_two(&*store).await;
     store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
     assert_eq!(store.room(&id).await.unwrap().unwrap().members.len(), 2);
     assert!(store.expire().await.unwrap().is_empty());
@@ -213,11 +215,7 @@ pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
 }
 
 pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) {
-    let id = fresh_room();
-    store.create_room(&id).await.unwrap();
-    let (ada, bob) = (guest("Ada"), guest("Bob"));
-    store.take_seat(&id, ada.seat.clone()).await.unwrap();
-    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    let (id, ada, _bob) = room_of_two(&*store).await;
     store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
     wait_past(RULES.reconnect_grace).await;
     let vacated = store.expire().await.unwrap();
@@ -236,11 +234,7 @@ pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) 
 }
 
 pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) {
-    let id = fresh_room();
-    store.create_room(&id).await.unwrap();
-    let (ada, bob) = (guest("Ada"), guest("Bob"));
-    store.take_seat(&id, ada.seat.clone()).await.unwrap();
-    store.take_seat(&id, bob.seat.clone()).await.unwrap();
+    let (id, ada, _bob) = room_of_two(&*store).await;
     let new_conn = ConnId::new("ada-new");
     let back = store
         .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, new_conn.clone())

@@ -1,7 +1,7 @@
 //! HTTPS: a self-signed certificate made at start, certificates from PEM
 //! files (and their reload), the plain-HTTP redirect, and Socket.IO over wss.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,6 +89,19 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A server on certificate files in `dir`, first holding `ca`'s certificate.
+async fn serving_files(dir: &Path, ca: &TestCa) -> (TestServer, PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    write(&cert, &ca.cert_pem);
+    write(&key, &ca.key_pem);
+    let server = TestServer::start_with(|c| {
+        c.tls_cert = Some(cert.clone());
+        c.tls_key = Some(key.clone());
+    })
+    .await;
+    (server, cert, key)
+}
+
 #[tokio::test]
 async fn self_signed_https_with_hsts_and_socket_io_over_wss() {
     let server = TestServer::start_with(|c| c.tls_self_signed = true).await;
@@ -127,15 +140,8 @@ async fn self_signed_https_with_hsts_and_socket_io_over_wss() {
 #[tokio::test]
 async fn pem_files_are_served_and_reloaded_when_they_change() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let first = test_ca(&["localhost", "127.0.0.1"]);
-    write(&cert, &first.cert_pem);
-    write(&key, &first.key_pem);
-    let server = TestServer::start_with(|c| {
-        c.tls_cert = Some(cert.clone());
-        c.tls_key = Some(key.clone());
-    })
-    .await;
+    let (server, cert, key) = serving_files(dir.path(), &first).await;
     assert!(serves_trusted(server.addr, "localhost", &first.ca_pem).await);
     let client = Client::connect_with(
         &server.url,
@@ -169,15 +175,8 @@ async fn pem_files_are_served_and_reloaded_when_they_change() {
 #[tokio::test]
 async fn a_broken_renewal_keeps_the_current_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let first = test_ca(&["localhost"]);
-    write(&cert, &first.cert_pem);
-    write(&key, &first.key_pem);
-    let server = TestServer::start_with(|c| {
-        c.tls_cert = Some(cert.clone());
-        c.tls_key = Some(key.clone());
-    })
-    .await;
+    let (server, cert, _key) = serving_files(dir.path(), &first).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     write(&cert, "not a certificate");
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -214,15 +213,8 @@ async fn plain_http_is_redirected_to_https() {
 #[tokio::test]
 async fn sighup_reloads_the_files_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let first = test_ca(&["localhost"]);
-    write(&cert, &first.cert_pem);
-    write(&key, &first.key_pem);
-    let server = TestServer::start_with(|c| {
-        c.tls_cert = Some(cert.clone());
-        c.tls_key = Some(key.clone());
-    })
-    .await;
+    let (server, cert, key) = serving_files(dir.path(), &first).await;
     assert!(serves_trusted(server.addr, "localhost", &first.ca_pem).await);
     // New contents, old modification times: only the signal can tell.
     let stamps: Vec<_> = [&cert, &key]
