@@ -83,10 +83,15 @@ impl FromMessage<LocalAdapter> for Inbound {
     type Error = Infallible;
 
     fn from_message(socket: Arc<Socket>, mut packet: Value, ack_id: Option<i64>) -> Result<Self, Infallible> {
-        // socketioxide read the name already to route the event here.
-        let event = Event::from_message_parts(&socket, &mut packet, &ack_id)
-            .map(|Event(name)| name)
-            .unwrap_or_default();
+        // socketioxide read the name already to route the event here, but
+        // its reader walks the whole packet (the SDP included); the name is
+        // the first string, and the protocol's names have no escapes.
+        let event = match plain_event_name(&packet) {
+            Some(name) => name.to_owned(),
+            None => Event::from_message_parts(&socket, &mut packet, &ack_id)
+                .map(|Event(name)| name)
+                .unwrap_or_default(),
+        };
         let ack = ack_id.map(|_| {
             let Ok(ack) =
                 AckSender::from_message_parts(&socket, &mut Value::Bytes(Default::default()), &ack_id);
@@ -94,6 +99,14 @@ impl FromMessage<LocalAdapter> for Inbound {
         });
         Ok(Self { event, packet, ack })
     }
+}
+
+/// The event name at the start of `["name", ...]`, if it is written without
+/// escapes.
+fn plain_event_name(packet: &Value) -> Option<&str> {
+    let text = packet.as_str()?.as_str().strip_prefix("[\"")?;
+    let end = text.find(['"', '\\'])?;
+    (text.as_bytes()[end] == b'"').then(|| &text[..end])
 }
 
 impl Inbound {
@@ -141,16 +154,92 @@ impl Admission {
 /// the packet where `T` does. A missing payload reads as `{}`; anything but a
 /// JSON object, or fields of the wrong JSON type, is a `bad-request`.
 pub fn decode<'a, T: Deserialize<'a>>(packet: &'a Value) -> Result<T, SignalError> {
+    let payload = payload_text(packet)?;
+    if !payload.starts_with('{') {
+        return Err(SignalError::bad_request("the payload must be a JSON object"));
+    }
+    // One pass over the payload: what follows it (more arguments, the closing
+    // bracket) was already checked as JSON by socketioxide and is left alone.
+    let mut reader = serde_json::Deserializer::from_str(payload);
+    T::deserialize(&mut reader).map_err(|e| SignalError::bad_request(format!("malformed payload: {e}")))
+}
+
+/// Where the first argument starts in `["event", payload, ...]`: found by
+/// skipping the event name when it is plain, else by reading the array.
+fn payload_text(packet: &Value) -> Result<&str, SignalError> {
     let Value::Str(text, _) = packet else {
         return Err(SignalError::bad_request(
             "binary payloads are not part of the protocol",
         ));
     };
+    if let Some(name) = plain_event_name(packet) {
+        let after_name = text.as_str()[2 + name.len() + 1..].trim_start();
+        return Ok(match after_name.strip_prefix(',') {
+            Some(rest) => rest.trim_start(),
+            None => "{}",
+        });
+    }
     let args: Vec<&RawValue> = serde_json::from_str(text.as_str())
         .map_err(|_| SignalError::bad_request("the packet is not valid JSON"))?;
-    let payload = args.get(1).map_or("{}", |raw| raw.get());
-    if !payload.starts_with('{') {
-        return Err(SignalError::bad_request("the payload must be a JSON object"));
+    Ok(args.get(1).map_or("{}", |raw| raw.get()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(text: &str) -> Value {
+        Value::Str(text.to_owned().into(), None)
     }
-    serde_json::from_str(payload).map_err(|e| SignalError::bad_request(format!("malformed payload: {e}")))
+
+    #[test]
+    fn event_names_are_read_from_the_start_of_the_packet() {
+        assert_eq!(
+            plain_event_name(&packet(r#"["offer",{"sdp":"v=0 \"x\""}]"#)),
+            Some("offer")
+        );
+        assert_eq!(
+            plain_event_name(&packet(r#"["cut-the-call"]"#)),
+            Some("cut-the-call")
+        );
+        assert_eq!(
+            plain_event_name(&packet(r#"["we\"ird",{}]"#)),
+            None,
+            "left to socketioxide's reader"
+        );
+        assert_eq!(plain_event_name(&packet(r#"[1,{}]"#)), None);
+        assert_eq!(plain_event_name(&Value::Bytes(Default::default())), None);
+    }
+
+    #[test]
+    fn payloads_are_found_after_the_name() {
+        let payload = |text: &str| payload_text(&packet(text)).map(|p| p.to_owned()).unwrap();
+        assert!(payload(r#"["join",{"room_id":"abc"}]"#).starts_with(r#"{"room_id":"abc"}"#));
+        assert!(payload(r#"["join" , {"a":1},"extra"]"#).starts_with(r#"{"a":1}"#));
+        assert_eq!(payload(r#"["create-room"]"#), "{}");
+        assert!(payload(r#"["we\"ird",[1]]"#).starts_with("[1]"));
+    }
+
+    #[test]
+    fn decoding_takes_objects_of_the_right_shape() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Named {
+            name: String,
+        }
+        let named: Named = decode(&packet(r#"["x",{"name":"Ada"},"ignored"]"#)).unwrap();
+        assert_eq!(named.name, "Ada");
+        for bad in [
+            r#"["x","text"]"#,
+            r#"["x",["Ada"]]"#,
+            r#"["x",{"name":5}]"#,
+            r#"["x",null]"#,
+            r#"["x"]"#,
+        ] {
+            assert_eq!(
+                decode::<Named>(&packet(bad)).unwrap_err().code,
+                ErrorCode::BadRequest,
+                "{bad}"
+            );
+        }
+    }
 }
