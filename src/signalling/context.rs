@@ -115,9 +115,6 @@ impl EventContext {
     /// says this connection no longer holds (another connection took it back
     /// with `rejoin`).
     pub fn seat_lost_on(&self, error: StoreError) -> SignalError {
-        if error == StoreError::NotSeated {
-            self.session.stand(&self.socket);
-        }
-        error.into()
+        self.session.give_up_lost_seat(&self.socket, error)
     }
 }

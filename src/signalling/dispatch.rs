@@ -11,9 +11,10 @@ use super::Hub;
 use super::context::EventContext;
 use super::error::SignalError;
 use super::inbound::{Admission, EventName, Inbound, decode};
+use super::relay::{self, Relay};
+use super::rooms;
 use super::sequencer::Ticket;
 use super::session::Session;
-use super::{relay, rooms};
 
 /// An event as it arrived: what was sent, what the checks on arrival
 /// decided, and its place in the connection's line.
@@ -49,7 +50,7 @@ pub async fn on_event(
 
 async fn serve(cx: &EventContext, packet: &Value) -> Result<(), SignalError> {
     let Some(event) = EventName::parse(&cx.event) else {
-        return Err(SignalError::bad_request(format!("unknown event {:?}", cx.event)));
+        return Err(unknown_event(&cx.event));
     };
     match event {
         EventName::CreateRoom => rooms::create(cx, decode(packet)?).await,
@@ -57,8 +58,53 @@ async fn serve(cx: &EventContext, packet: &Value) -> Result<(), SignalError> {
         EventName::Join => rooms::join(cx, decode(packet)?).await,
         EventName::Rejoin => rooms::rejoin(cx, decode(packet)?).await,
         EventName::CutTheCall => rooms::cut_the_call(cx, decode(packet)?).await,
-        EventName::Offer => relay::offer(cx, decode(packet)?).await,
-        EventName::Answer => relay::answer(cx, decode(packet)?).await,
-        EventName::IceCandidate => relay::ice_candidate(cx, decode(packet)?).await,
+        EventName::Offer | EventName::Answer | EventName::IceCandidate => {
+            relay::relay(cx, Relay::decode(event, packet)?).await
+        }
     }
+}
+
+/// Serves an event at once, as it is read off the connection, when that
+/// overtakes nothing (no earlier event of the connection is still in line)
+/// and needs no waiting: refusals on arrival, unknown events, and relays
+/// whose store answer and recipients are at hand. `None`: the event goes in
+/// line, to [`on_event`].
+pub fn serve_now(
+    socket: &SocketRef,
+    io: &SocketIo,
+    hub: &Hub,
+    session: &Session,
+    inbound: &Inbound,
+    admission: &Admission,
+) -> Option<Result<(), SignalError>> {
+    if !session.line_is_idle() {
+        return None;
+    }
+    if let Some(refusal) = admission.refusal() {
+        return Some(Err(refusal));
+    }
+    match EventName::parse(&inbound.event) {
+        None => Some(Err(unknown_event(&inbound.event))),
+        Some(event @ (EventName::Offer | EventName::Answer | EventName::IceCandidate)) => {
+            relay::relay_now(hub, io, socket, session, event, &inbound.packet)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Answers an event served at once.
+pub fn answer_now(
+    socket: SocketRef,
+    io: SocketIo,
+    hub: Arc<Hub>,
+    session: Arc<Session>,
+    inbound: Inbound,
+    result: Result<(), SignalError>,
+) {
+    hub.metrics.event_received(&inbound.event);
+    EventContext::new(socket, io, hub, session, inbound.event, inbound.ack).finish(result);
+}
+
+fn unknown_event(name: &str) -> SignalError {
+    SignalError::bad_request(format!("unknown event {name:?}"))
 }

@@ -26,6 +26,7 @@ mod session;
 
 use std::sync::Arc;
 
+use futures_util::future::Either;
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::handler::ConnectHandler;
@@ -95,13 +96,25 @@ async fn prepare(socket: SocketRef, State(hub): State<Arc<Hub>>) -> Result<(), T
         let session = Arc::clone(&session);
         move |socket: SocketRef, io: SocketIo, State(hub): State<Arc<Hub>>, inbound: Inbound| {
             // This part runs as the event is read off the connection, so the
-            // event's place in line and its checks follow arrival order.
+            // checks on arrival, and the event's place in line, follow
+            // arrival order. Most events (relays) are served right here.
+            let admission = inbound.admit(&session);
+            if let Some(result) = dispatch::serve_now(&socket, &io, &hub, &session, &inbound, &admission) {
+                dispatch::answer_now(socket, io, hub, Arc::clone(&session), inbound, result);
+                return Either::Left(std::future::ready(()));
+            }
             let arrival = dispatch::Arrival {
                 ticket: session.ticket(),
-                admission: inbound.admit(&session),
+                admission,
                 inbound,
             };
-            dispatch::on_event(socket, io, hub, Arc::clone(&session), arrival)
+            Either::Right(Box::pin(dispatch::on_event(
+                socket,
+                io,
+                hub,
+                Arc::clone(&session),
+                arrival,
+            )))
         }
     });
     socket.on_disconnect(move |State(hub): State<Arc<Hub>>| on_disconnect(hub, Arc::clone(&session)));

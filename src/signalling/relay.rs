@@ -1,55 +1,175 @@
 //! `offer`, `answer` and `ice-candidate`: passed from one peer to another in
 //! the same room, never further.
 
+use std::borrow::Cow;
+
+use futures_util::FutureExt;
 use serde::Serialize;
 use serde_json::value::RawValue;
+use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
+use socketioxide::handler::Value;
 use socketioxide::socket::Sid;
 
-use super::announce;
-use super::audience;
 use super::context::EventContext;
 use super::error::{ErrorCode, SignalError};
+use super::inbound::{EventName, decode};
 use super::payloads::{
     AnswerOut, IceCandidateOut, IceCandidateRequest, IceCandidateShape, OfferOut, SdpRequest,
 };
+use super::session::Session;
+use super::{Hub, announce, audience};
 use crate::domain::PeerId;
-use crate::store::Route;
+use crate::store::{Member, Recipient, Route, StoreError};
 
 /// The largest session description relayed.
 pub const MAX_SDP_BYTES: usize = 64 * 1024;
 
-pub async fn offer(cx: &EventContext, req: SdpRequest<'_>) -> Result<(), SignalError> {
-    check_sdp(req.sdp)?;
-    let route = route(cx, req.to.as_deref()).await?;
-    let offer = OfferOut {
-        from: &route.sender.peer_id,
-        name: &route.sender.name,
-        sdp: req.sdp,
-    };
-    deliver(cx, &route, "offer", &offer).await;
+/// A relay message, checked: the event, who it is for, and what it carries
+/// (the SDP string or the candidate), still as the raw JSON that was sent.
+pub struct Relay<'a> {
+    event: EventName,
+    to: Option<Cow<'a, str>>,
+    body: &'a RawValue,
+}
+
+/// What the recipient gets: the message with its sender added.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outgoing<'a> {
+    Offer(OfferOut<'a>),
+    Answer(AnswerOut<'a>),
+    Candidate(IceCandidateOut<'a>),
+}
+
+impl<'a> Relay<'a> {
+    /// Decodes and checks `offer`, `answer` or `ice-candidate`.
+    pub fn decode(event: EventName, packet: &'a Value) -> Result<Self, SignalError> {
+        match event {
+            EventName::Offer | EventName::Answer => {
+                let request: SdpRequest<'a> = decode(packet)?;
+                check_sdp(request.sdp)?;
+                Ok(Self {
+                    event,
+                    to: request.to,
+                    body: request.sdp,
+                })
+            }
+            EventName::IceCandidate => {
+                let request: IceCandidateRequest<'a> = decode(packet)?;
+                check_candidate(request.candidate.get())?;
+                Ok(Self {
+                    event,
+                    to: request.to,
+                    body: request.candidate,
+                })
+            }
+            other => Err(SignalError::bad_request(format!(
+                "{} is not relayed",
+                other.as_str()
+            ))),
+        }
+    }
+
+    fn outgoing<'b>(&'b self, sender: &'b Member) -> Outgoing<'b> {
+        match self.event {
+            EventName::Offer => Outgoing::Offer(OfferOut {
+                from: &sender.peer_id,
+                name: &sender.name,
+                sdp: self.body,
+            }),
+            EventName::Answer => Outgoing::Answer(AnswerOut {
+                from: &sender.peer_id,
+                sdp: self.body,
+            }),
+            _ => Outgoing::Candidate(IceCandidateOut {
+                from: &sender.peer_id,
+                candidate: self.body,
+            }),
+        }
+    }
+
+    /// The route from the store, as soon as it has it.
+    async fn route(&self, hub: &Hub, session: &Session) -> Result<Route, StoreError> {
+        let seat = session.seat().ok_or(StoreError::NotSeated)?;
+        let to = self.to.as_deref().map(PeerId::from_client);
+        hub.store
+            .route(&seat.room_id, &seat.peer_id, &session.conn, to.as_ref())
+            .await
+    }
+}
+
+/// Relays a message, waiting for the store and for other servers as needed.
+pub async fn relay(cx: &EventContext, relay: Relay<'_>) -> Result<(), SignalError> {
+    let route = relay
+        .route(&cx.hub, &cx.session)
+        .await
+        .map_err(|e| cx.seat_lost_on(e))?;
+    let outgoing = relay.outgoing(&route.sender);
+    for recipient in &route.recipients {
+        match local_socket(&cx.io, recipient) {
+            Some(Some(socket)) => emit(&socket, relay.event, &outgoing),
+            Some(None) => {}
+            None => {
+                let rooms = vec![audience::peer(&recipient.peer_id)];
+                announce::emit(&cx.io, rooms, relay.event.as_str(), &outgoing).await;
+            }
+        }
+    }
     Ok(())
 }
 
-pub async fn answer(cx: &EventContext, req: SdpRequest<'_>) -> Result<(), SignalError> {
-    check_sdp(req.sdp)?;
-    let route = route(cx, req.to.as_deref()).await?;
-    let answer = AnswerOut {
-        from: &route.sender.peer_id,
-        sdp: req.sdp,
+/// Relays a message at once, inside the read of the sender's connection,
+/// if nothing has to be waited for: the store answers at once (the
+/// in-memory one always does) and every recipient's socket is on this
+/// server. Served there, a message costs no task of its own, and a
+/// connection sending faster than the server relays is slowed by TCP
+/// instead of piling up in memory. `None`: it has to wait; nothing was done.
+pub fn relay_now(
+    hub: &Hub,
+    io: &SocketIo,
+    socket: &SocketRef,
+    session: &Session,
+    event: EventName,
+    packet: &Value,
+) -> Option<Result<(), SignalError>> {
+    let relay = match Relay::decode(event, packet) {
+        Ok(relay) => relay,
+        Err(refused) => return Some(Err(refused)),
     };
-    deliver(cx, &route, "answer", &answer).await;
-    Ok(())
+    let route = match relay.route(hub, session).now_or_never()? {
+        Ok(route) => route,
+        Err(error) => return Some(Err(session.give_up_lost_seat(socket, error))),
+    };
+    let sockets: Vec<Option<SocketRef>> = route
+        .recipients
+        .iter()
+        .map(|recipient| local_socket(io, recipient))
+        .collect::<Option<_>>()?;
+    let outgoing = relay.outgoing(&route.sender);
+    for socket in sockets.iter().flatten() {
+        emit(socket, relay.event, &outgoing);
+    }
+    Some(Ok(()))
 }
 
-pub async fn ice_candidate(cx: &EventContext, req: IceCandidateRequest<'_>) -> Result<(), SignalError> {
-    check_candidate(req.candidate.get())?;
-    let route = route(cx, req.to.as_deref()).await?;
-    let candidate = IceCandidateOut {
-        from: &route.sender.peer_id,
-        candidate: req.candidate,
+/// The recipient's socket when it is on this server (`Some(None)` when its
+/// connection dropped: nothing to deliver to); `None` when it is elsewhere.
+fn local_socket(io: &SocketIo, recipient: &Recipient) -> Option<Option<SocketRef>> {
+    let Some(conn) = &recipient.conn else {
+        return Some(None);
     };
-    deliver(cx, &route, "ice-candidate", &candidate).await;
-    Ok(())
+    conn.as_str()
+        .parse::<Sid>()
+        .ok()
+        .and_then(|sid| io.get_socket(sid))
+        .map(Some)
+}
+
+fn emit(socket: &SocketRef, event: EventName, outgoing: &Outgoing<'_>) {
+    if let Err(e) = socket.emit(event.as_str(), outgoing) {
+        tracing::debug!(error = %e, event = event.as_str(), "relay not delivered");
+    }
 }
 
 /// An sdp is a JSON string of at most 64 KiB, counted as the string it
@@ -85,39 +205,6 @@ fn check_candidate(raw: &str) -> Result<(), SignalError> {
     serde_json::from_str::<IceCandidateShape>(raw)
         .map(|_| ())
         .map_err(|e| SignalError::bad_request(format!("malformed candidate: {e}")))
-}
-
-async fn route(cx: &EventContext, to: Option<&str>) -> Result<Route, SignalError> {
-    let seat = cx.session.seat().ok_or_else(SignalError::not_joined)?;
-    let to = to.map(PeerId::from_client);
-    cx.hub
-        .store
-        .route(&seat.room_id, &seat.peer_id, &cx.session.conn, to.as_ref())
-        .await
-        .map_err(|e| cx.seat_lost_on(e))
-}
-
-/// Hands the message to each recipient's socket: directly when that socket
-/// is on this server, else through the peer's Socket.IO room (which an
-/// adapter carries to other servers). A recipient whose connection dropped
-/// gets nothing; it restarts negotiation when it is back.
-async fn deliver<T: Serialize>(cx: &EventContext, route: &Route, event: &str, data: &T) {
-    for recipient in &route.recipients {
-        let Some(conn) = &recipient.conn else { continue };
-        let local = conn
-            .as_str()
-            .parse::<Sid>()
-            .ok()
-            .and_then(|sid| cx.io.get_socket(sid));
-        match local {
-            Some(socket) => {
-                if let Err(e) = socket.emit(event, data) {
-                    tracing::debug!(error = %e, event, "relay not delivered");
-                }
-            }
-            None => announce::emit(&cx.io, vec![audience::peer(&recipient.peer_id)], event, data).await,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,9 +10,11 @@ use tokio::time::Instant;
 
 use super::audience;
 use super::cap::Permit;
+use super::error::SignalError;
 use super::rate_limit::TokenBucket;
 use super::sequencer::{Sequencer, Ticket};
 use crate::domain::{ConnId, PeerId, RoomId};
+use crate::store::StoreError;
 
 /// A seat as the connection knows it; the store has the final word on
 /// whether the connection still holds it.
@@ -51,6 +53,22 @@ impl Session {
 
     pub fn ticket(&self) -> Ticket {
         self.sequencer.ticket()
+    }
+
+    /// No event of this connection is waiting or being served: the next one
+    /// may be served at once without overtaking anything.
+    pub fn line_is_idle(&self) -> bool {
+        self.sequencer.is_idle()
+    }
+
+    /// Passes a store error on as the protocol's, first letting go of a seat
+    /// that the store says this connection no longer holds (another
+    /// connection took it back with `rejoin`).
+    pub fn give_up_lost_seat(&self, socket: &SocketRef, error: StoreError) -> SignalError {
+        if error == StoreError::NotSeated {
+            self.stand(socket);
+        }
+        error.into()
     }
 
     /// Takes one event's worth of allowance, if any is left.
