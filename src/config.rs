@@ -80,7 +80,9 @@ pub struct Config {
     #[arg(long = "turn-url", env = "DUET_TURN_URLS", value_delimiter = ',', value_parser = parse_turn_url)]
     pub turn_urls: Vec<String>,
 
-    /// How long TURN credentials stay valid (e.g. 1h, 12h).
+    /// How long TURN credentials stay valid (e.g. 1h, 12h). The built-in
+    /// server ends relays made with them a quarter of this (at most a minute)
+    /// after they expire; pages renew them before.
     #[arg(long, env = "DUET_TURN_CREDENTIAL_TTL", default_value = "1h", value_parser = parse_duration)]
     pub turn_credential_ttl: Duration,
 
@@ -177,6 +179,7 @@ impl Config {
             relay_ports: self.turn_relay_ports,
             realm: self.turn_realm.clone(),
             max_allocations_per_user: self.turn_max_allocations,
+            expiry_grace: (self.turn_credential_ttl / 4).min(Duration::from_secs(60)),
         })
     }
 

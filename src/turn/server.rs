@@ -1,5 +1,6 @@
 //! The built-in STUN/TURN server: UDP, one listener, relays in a port range,
-//! a cap on allocations per user.
+//! per-user quotas: a cap on allocations, and a lifetime that ends with the
+//! credentials.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -7,7 +8,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket as StdUdpSocket};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
@@ -17,10 +18,10 @@ use turn::server::config::{ConnConfig, ServerConfig};
 use webrtc_util::vnet::net::Net;
 
 use super::auth::RestCredentials;
-use super::credentials::TurnSecret;
+use super::credentials::{TurnSecret, check_expiry};
 use crate::telemetry::Metrics;
 
-/// How often allocations are counted against the per-user cap.
+/// How often allocations are checked against the per-user quotas.
 const QUOTA_CHECK: Duration = Duration::from_secs(2);
 
 /// UDP ports for relays, both ends included.
@@ -61,6 +62,9 @@ pub struct TurnSettings {
     pub relay_ports: PortRange,
     pub realm: String,
     pub max_allocations_per_user: usize,
+    /// How long allocations outlive the expiry of their credentials, for a
+    /// page whose clock is a little ahead, or whose renewal is under way.
+    pub expiry_grace: Duration,
 }
 
 pub struct TurnServer {
@@ -101,11 +105,7 @@ impl TurnServer {
             alloc_close_notify: None,
         };
         let server = Arc::new(Server::new(config).await.map_err(io::Error::other)?);
-        let quota = tokio::spawn(enforce_quota(
-            Arc::clone(&server),
-            settings.max_allocations_per_user,
-            metrics,
-        ));
+        let quota = tokio::spawn(enforce_quota(Arc::clone(&server), settings.clone(), metrics));
         Ok(Self {
             server,
             local_addr,
@@ -141,9 +141,14 @@ fn announced_ip(listen: IpAddr) -> IpAddr {
     }
 }
 
-/// Counts allocations by username now and then; a user over the cap (a
-/// leaked credential, say) loses all of its allocations.
-async fn enforce_quota(server: Arc<Server>, max_per_user: usize, metrics: Arc<Metrics>) {
+/// Checks allocations by username now and then. A user over the cap (a
+/// leaked credential, say) loses all of its allocations, and so does a user
+/// whose credentials expired more than the grace ago: TURN itself only
+/// refuses new requests with them, and would let an allocation refreshed
+/// just before the expiry live up to an hour longer. Pages fetch fresh
+/// credentials and restart ICE before theirs expire.
+async fn enforce_quota(server: Arc<Server>, settings: TurnSettings, metrics: Arc<Metrics>) {
+    let max_per_user = settings.max_allocations_per_user;
     let mut ticks = tokio::time::interval(QUOTA_CHECK);
     loop {
         ticks.tick().await;
@@ -155,8 +160,15 @@ async fn enforce_quota(server: Arc<Server>, max_per_user: usize, metrics: Arc<Me
         for info in allocations.values() {
             *per_user.entry(info.username.clone()).or_default() += 1;
         }
-        for (username, count) in per_user.into_iter().filter(|(_, n)| *n > max_per_user) {
-            tracing::warn!(%username, count, max_per_user, "TURN allocations over the per-user cap: removed");
+        let grace_start = SystemTime::now() - settings.expiry_grace;
+        for (username, count) in per_user {
+            if count > max_per_user {
+                tracing::warn!(%username, count, max_per_user, "TURN allocations over the per-user cap: removed");
+            } else if check_expiry(&username, grace_start).is_err() {
+                tracing::info!(%username, count, "TURN allocations past their credentials' expiry: removed");
+            } else {
+                continue;
+            }
             if let Err(e) = server.delete_allocations_by_username(username).await {
                 tracing::warn!(error = %e, "could not remove TURN allocations");
             }

@@ -77,8 +77,9 @@ describe('calls through a TURN relay', { timeout: 180_000 }, () => {
     }
   });
 
-  it('renews TURN credentials before they expire, and the call stays relayed', async () => {
-    // Credentials valid for 20 s: the page renews them after its minimum wait.
+  it('renews TURN credentials before they expire, and the call stays relayed past their end', async () => {
+    // Credentials valid for 20 s: the page renews them at 15 s, and the
+    // server ends the relays made with the old ones 5 s after they expire.
     const server = await startServer([
       '--turn',
       '--turn-listen',
@@ -103,6 +104,9 @@ describe('calls through a TURN relay', { timeout: 180_000 }, () => {
         interval: 1000,
         what: 'fresh credentials',
       });
+      const oldRelaysEnd = (Number.parseInt(before.split(':')[0], 10) + 5) * 1000;
+      // One sweep of the server's TURN quotas (every 2 s) after that, and a little more.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, oldRelaysEnd - Date.now()) + 4000));
       for (const { page } of people) {
         await waitForStatus(page, 'connected', 30_000);
         await assertMediaFlows(page);

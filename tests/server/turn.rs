@@ -135,34 +135,53 @@ async fn a_user_over_the_allocation_cap_loses_its_allocations() {
         client.allocate().await.expect("allocated");
         clients.push(client);
     }
-    let allocations = || async {
-        let text = reqwest::get(server.http("/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("duet_turn_allocations "))
-            .unwrap()
-            .to_owned();
-        line.rsplit(' ').next().unwrap().parse::<f64>().unwrap()
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let mut seen_three = false;
+    wait_for_allocations_to_go(&server, 3.0, Duration::from_secs(10)).await;
+    for client in clients {
+        client.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn allocations_end_soon_after_their_credentials_expire() {
+    // Credentials for 2 s; relays made with them end half a second (a
+    // quarter of that) after they expire.
+    let server = server_with_turn(|c| c.turn_credential_ttl = Duration::from_secs(2)).await;
+    let (address, username, password) = turn_address(&ice_servers(&server).await);
+    let client = turn_client(address, &username, &password).await;
+    client.allocate().await.expect("allocated");
+    wait_for_allocations_to_go(&server, 1.0, Duration::from_secs(10)).await;
+    client.close().await.unwrap();
+}
+
+/// Waits until the server has counted `count` allocations and then none.
+async fn wait_for_allocations_to_go(server: &TestServer, count: f64, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = false;
     loop {
-        let now = allocations().await;
-        seen_three |= now == 3.0;
-        if seen_three && now == 0.0 {
-            break;
+        let now = turn_allocations(server).await;
+        seen |= now == count;
+        if seen && now == 0.0 {
+            return;
         }
         assert!(tokio::time::Instant::now() < deadline, "still {now} allocations");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    for client in clients {
-        client.close().await.unwrap();
-    }
+}
+
+/// The `turn_allocations` gauge of `/metrics`.
+async fn turn_allocations(server: &TestServer) -> f64 {
+    let text = reqwest::get(server.http("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("duet_turn_allocations "))
+        .unwrap()
+        .to_owned();
+    line.rsplit(' ').next().unwrap().parse::<f64>().unwrap()
 }
 
 #[tokio::test]

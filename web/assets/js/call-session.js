@@ -17,9 +17,13 @@ import {
 } from './storage.js';
 
 const HANGUP_WAIT_MS = 2000;
-/** Fresh TURN credentials are fetched this long before the old ones expire. */
+/**
+ * Fresh TURN credentials are fetched this long before the old ones expire,
+ * or a quarter of their remaining life before, if that is shorter.
+ */
 const CREDENTIAL_RENEWAL_MARGIN_MS = 5 * 60 * 1000;
-const MIN_RENEWAL_DELAY_MS = 30 * 1000;
+/** At most one renewal this often, even if the clock says they have expired. */
+const MIN_RENEWAL_DELAY_MS = 10 * 1000;
 const ROUTE_CHECK_MS = 2000;
 
 export function runCall({ roomId, signalling, view }) {
@@ -241,9 +245,10 @@ export function runCall({ roomId, signalling, view }) {
   // ---- the peer connection ----
 
   /**
-   * TURN credentials expire (`<expiry>:<peer>` usernames). Shortly before,
+   * TURN credentials expire (`<expiry>:<peer>` usernames), and the built-in
+   * TURN server then ends the relays made with them. Shortly before,
    * reconnect the signalling socket: the `rejoin` hands out fresh ones and
-   * the ICE restart that follows uses them. The call itself goes on.
+   * the ICE restart that follows moves the call onto new relays.
    */
   function scheduleCredentialRenewal(iceServers) {
     clearTimeout(state.renewalTimer);
@@ -251,7 +256,8 @@ export function runCall({ roomId, signalling, view }) {
       .map((server) => Number.parseInt(String(server.username ?? '').split(':')[0], 10))
       .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
     if (!expiries.length) return;
-    const due = Math.min(...expiries) * 1000 - CREDENTIAL_RENEWAL_MARGIN_MS - Date.now();
+    const remaining = Math.min(...expiries) * 1000 - Date.now();
+    const due = remaining - Math.min(CREDENTIAL_RENEWAL_MARGIN_MS, remaining / 4);
     state.renewalTimer = setTimeout(() => {
       if (state.phase !== 'call' || !state.seatLive) return;
       state.renewing = true;
