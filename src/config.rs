@@ -350,7 +350,14 @@ mod tests {
         let settings = config.turn_settings().unwrap();
         assert_eq!(settings.listen.port(), 3479);
         assert_eq!(settings.external_ip, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(settings.expiry_grace, Duration::from_secs(60), "at most a minute");
         assert!(config.validate().is_ok());
+        let short = Config::parse_from(["duet", "--turn", "--turn-credential-ttl", "20s"]);
+        assert_eq!(
+            short.turn_settings().unwrap().expiry_grace,
+            Duration::from_secs(5),
+            "a quarter of the credentials' life"
+        );
         assert!(
             !format!("{config:?}").contains("s3cret"),
             "the secret stays out of Debug"
