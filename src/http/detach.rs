@@ -7,7 +7,7 @@
 //! the buffer go when the handshake is done.
 //!
 //! Only the headers something reads are copied: a browser sends a dozen
-//! more (user agent, languages, extensions...), about 2 KiB per connection
+//! more (user agent, languages, extensions...), about 1 KiB per connection
 //! that nothing would ever look at again. Who the client is was settled
 //! before this point ([`super::ClientAddr`]).
 
