@@ -68,6 +68,28 @@ impl TestServer {
     pub fn http(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
+
+    /// The body of a plain GET of `path`.
+    pub async fn get_text(&self, path: &str) -> String {
+        reqwest::get(self.http(path)).await.unwrap().text().await.unwrap()
+    }
+
+    /// One series of `/metrics`, by its name after any prefix.
+    pub async fn metric(&self, name: &str) -> f64 {
+        series(&self.get_text("/metrics").await, name)
+    }
+}
+
+/// The value of the series `name` (after any prefix) in Prometheus text.
+pub fn series(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|line| line.split_whitespace().next().is_some_and(|s| s.ends_with(name)))
+        .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 impl Drop for TestServer {

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, assert_error, call_of_two};
+use crate::harness::{TestServer, assert_error, call_of_two, series};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -205,17 +205,6 @@ async fn healthz_answers() {
     let server = TestServer::start().await;
     let response = get(&server, "/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
-}
-
-fn series(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find(|line| line.split_whitespace().next().is_some_and(|s| s.ends_with(name)))
-        .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 #[tokio::test]

@@ -34,12 +34,7 @@ async fn a_polling_peer_and_a_websocket_peer_make_a_call() {
 #[tokio::test]
 async fn engine_io_handshake_offers_the_websocket_upgrade() {
     let server = TestServer::start().await;
-    let body = reqwest::get(server.http("/socket.io/?EIO=4&transport=polling"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = server.get_text("/socket.io/?EIO=4&transport=polling").await;
     assert!(body.starts_with('0'), "open packet: {body}");
     let open: serde_json::Value = serde_json::from_str(&body[1..]).unwrap();
     assert_eq!(open["upgrades"], json!(["websocket"]));

@@ -158,7 +158,7 @@ async fn wait_for_allocations_to_go(server: &TestServer, count: f64, within: Dur
     let deadline = tokio::time::Instant::now() + within;
     let mut seen = false;
     loop {
-        let now = turn_allocations(server).await;
+        let now = server.metric("turn_allocations").await;
         seen |= now == count;
         if seen && now == 0.0 {
             return;
@@ -166,22 +166,6 @@ async fn wait_for_allocations_to_go(server: &TestServer, count: f64, within: Dur
         assert!(tokio::time::Instant::now() < deadline, "still {now} allocations");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// The `turn_allocations` gauge of `/metrics`.
-async fn turn_allocations(server: &TestServer) -> f64 {
-    let text = reqwest::get(server.http("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("duet_turn_allocations "))
-        .unwrap()
-        .to_owned();
-    line.rsplit(' ').next().unwrap().parse::<f64>().unwrap()
 }
 
 #[tokio::test]
