@@ -71,12 +71,31 @@ impl Conn {
             }
         }
         conn.send_raw(wire::CONNECT).await?;
+        conn.wait_for("the socket.io handshake", |frame| {
+            (frame == Frame::Connected).then_some(())
+        })
+        .await?;
+        Ok(conn)
+    }
+
+    /// Reads frames until `pick` takes one, answering pings and skipping
+    /// the rest.
+    async fn wait_for<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(Frame<'_>) -> Option<T>,
+    ) -> io::Result<T> {
         loop {
-            match conn.recv_text().await? {
-                Some(text) if wire::classify(&text) == Frame::Connected => return Ok(conn),
-                Some(text) if wire::classify(&text) == Frame::Ping => conn.send_raw(wire::PONG).await?,
-                Some(_) => continue,
-                None => return Err(other_error("closed during the socket.io handshake")),
+            let Some(text) = self.recv_text().await? else {
+                return Err(other_error(format!("closed while waiting for {what}")));
+            };
+            match wire::classify(&text) {
+                Frame::Ping => self.send_raw(wire::PONG).await?,
+                frame => {
+                    if let Some(picked) = pick(frame) {
+                        return Ok(picked);
+                    }
+                }
             }
         }
     }
@@ -127,18 +146,13 @@ impl Conn {
         let sent = self.send_raw(&out).await;
         self.out = out;
         sent?;
-        let waited = tokio::time::timeout(ACK_TIMEOUT, async {
-            loop {
-                let Some(text) = self.recv_text().await? else {
-                    return Err(other_error(format!("closed while waiting for the {name} ack")));
-                };
-                match wire::classify(&text) {
-                    Frame::Ack { id: got, body } if got == id => return Ok(body.to_owned()),
-                    Frame::Ping => self.send_raw(wire::PONG).await?,
-                    _ => {}
-                }
-            }
-        })
+        let waited = tokio::time::timeout(
+            ACK_TIMEOUT,
+            self.wait_for(&format!("the {name} ack"), |frame| match frame {
+                Frame::Ack { id: got, body } if got == id => Some(body.to_owned()),
+                _ => None,
+            }),
+        )
         .await;
         let body = waited.map_err(|_| other_error(format!("no {name} ack in time")))??;
         if wire::ack_ok(&body) {
@@ -150,16 +164,11 @@ impl Conn {
 
     /// Waits for the next server event called `name`, answering pings.
     pub async fn expect_event(&mut self, name: &str) -> io::Result<String> {
-        loop {
-            let Some(text) = self.recv_text().await? else {
-                return Err(other_error(format!("closed while waiting for {name}")));
-            };
-            match wire::classify(&text) {
-                Frame::Event { name: got, rest } if got == name => return Ok(rest.to_owned()),
-                Frame::Ping => self.send_raw(wire::PONG).await?,
-                _ => {}
-            }
-        }
+        self.wait_for(name, |frame| match frame {
+            Frame::Event { name: got, rest } if got == name => Some(rest.to_owned()),
+            _ => None,
+        })
+        .await
     }
 
     /// Leaves the namespace and drops the connection (with a reset).
