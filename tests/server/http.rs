@@ -19,6 +19,14 @@ async fn get(server: &TestServer, path: &str) -> reqwest::Response {
     client().get(server.http(path)).send().await.unwrap()
 }
 
+fn assert_content_type(response: &reqwest::Response, expected: &str) {
+    let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+    assert!(
+        content_type.starts_with(expected),
+        "{content_type} is not {expected}"
+    );
+}
+
 fn assert_security_headers(headers: &HeaderMap) {
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(csp.contains("script-src 'self'"), "{csp}");
@@ -35,12 +43,7 @@ async fn home_page() {
     let server = TestServer::start().await;
     let response = get(&server, "/").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert_content_type(&response, "text/html");
     assert_security_headers(response.headers());
     let body = response.text().await.unwrap();
     for hook in ["create-room", "room-id-input", "join-room", "notice"] {
@@ -64,12 +67,7 @@ async fn call_page_for_a_room_and_home_404_for_none() {
     for path in ["/r/no-such-room/", "/r/NOT%20VALID/", "/r/x/"] {
         let response = get(&server, path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        assert!(
-            response.headers()[header::CONTENT_TYPE]
-                .to_str()
-                .unwrap()
-                .starts_with("text/html")
-        );
+        assert_content_type(&response, "text/html");
         let body = response.text().await.unwrap();
         assert!(body.contains("data-testid=\"create-room\""), "the home page");
         assert!(body.contains("does not exist"), "says the room does not exist");
@@ -218,12 +216,7 @@ async fn metrics_count_rooms_peers_connections_events_and_errors() {
 
     let response = get(&server, "/metrics").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
+    assert_content_type(&response, "text/plain");
     let text = response.text().await.unwrap();
     assert_eq!(series(&text, "rooms"), 2.0);
     assert_eq!(series(&text, "peers"), 2.0);
