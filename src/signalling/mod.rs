@@ -108,6 +108,9 @@ async fn prepare(socket: SocketRef, State(hub): State<Arc<Hub>>) -> Result<(), T
                 admission,
                 inbound,
             };
+            // socketioxide spawns whatever is returned: boxed, the future of
+            // an event served at once stays a few bytes instead of the size
+            // of `on_event`'s.
             Either::Right(Box::pin(dispatch::on_event(
                 socket,
                 io,
