@@ -122,9 +122,10 @@ pub async fn relay(cx: &EventContext, relay: Relay<'_>) -> Result<(), SignalErro
 /// Relays a message at once, inside the read of the sender's connection,
 /// if nothing has to be waited for: the store answers at once (the
 /// in-memory one always does) and every recipient's socket is on this
-/// server. Served there, a message costs no task of its own, and a
-/// connection sending faster than the server relays is slowed by TCP
-/// instead of piling up in memory. `None`: it has to wait; nothing was done.
+/// server. Served there, a message does not wait in a task of its own (the
+/// one socketioxide still spawns is empty), and a connection sending faster
+/// than the server relays is slowed by TCP instead of piling up in memory.
+/// `None`: it has to wait; nothing was done.
 pub fn relay_now(
     hub: &Hub,
     io: &SocketIo,
