@@ -1,6 +1,7 @@
 // A NAT lab on one machine, in network namespaces: two homes behind one
 // router that masquerades them (no forwarding between the homes, no
-// hairpin), and an "internet" where the server runs.
+// hairpin, nothing in from the internet but answers), and an "internet"
+// where the server runs.
 //
 //   home1 10.199.1.2 ─┐                 ┌─ internet 203.0.113.10 (the server)
 //                     ├─ router ─ 203.0.113.1 ┘
@@ -71,6 +72,10 @@ export function createLab() {
   inNs(ns.router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', `rw-${id}`, '-j', 'MASQUERADE');
   inNs(ns.router, 'iptables', '-A', 'FORWARD', '-i', `r1-${id}`, '-o', `r2-${id}`, '-j', 'DROP');
   inNs(ns.router, 'iptables', '-A', 'FORWARD', '-i', `r2-${id}`, '-o', `r1-${id}`, '-j', 'DROP');
+  // Nor can the internet reach a home's private address: only answers to
+  // what the home sent out come back in, as through a real home router.
+  inNs(ns.router, 'iptables', '-A', 'FORWARD', '-i', `rw-${id}`, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT');
+  inNs(ns.router, 'iptables', '-A', 'FORWARD', '-i', `rw-${id}`, '-j', 'DROP');
 
   // Chromium runs inside a home: a wrapper used as its executable.
   const dir = mkdtempSync(join(tmpdir(), 'duet-natlab-'));
