@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::console;
 use crate::http::{self, Assets, HttpState, Pages, Proxies};
+use crate::secrets::Secrets;
 use crate::serve::{self, Transport};
 use crate::signalling::{self, ConnectionCap, Hub};
 use crate::store::{MemoryStore, RoomStore};
@@ -74,7 +75,15 @@ impl App {
             &signalling::error_codes(),
         ));
         let turn_settings = config.turn_settings();
-        let secret = config.turn_secret.clone().unwrap_or_else(TurnSecret::generate);
+        let secrets = Secrets::load(
+            &config.state_dir(),
+            config.rejoin_secret.as_ref(),
+            config.turn_secret.as_ref(),
+        )?;
+        if let Some(dir) = &secrets.kept_in {
+            tracing::info!(dir = %dir.display(), "secrets kept in the state directory");
+        }
+        let secret = secrets.turn;
         let ice = Arc::new(IceServerList {
             configured: config.ice_servers.clone(),
             secret: secret.clone(),
@@ -88,6 +97,7 @@ impl App {
         let hub = Arc::new(Hub {
             store,
             metrics,
+            tickets: secrets.tickets,
             rules: config.room_rules(),
             ice,
             cap: ConnectionCap::new(config.max_connections_per_ip),

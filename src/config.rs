@@ -9,6 +9,7 @@ use clap::Parser;
 use ipnet::IpNet;
 
 use crate::domain::IceServer;
+use crate::secrets::{RejoinSecret, StateDir};
 use crate::store::RoomRules;
 use crate::telemetry::LogFormat;
 use crate::tls::{AcmeSettings, TlsMode};
@@ -34,6 +35,20 @@ pub struct Config {
     /// so that it can rejoin (e.g. 20s).
     #[arg(long, env = "DUET_RECONNECT_GRACE", default_value = "20s", value_parser = parse_duration)]
     pub reconnect_grace: Duration,
+
+    /// Where the server keeps what must survive a restart: the secret that
+    /// signs rejoin tickets and, unless --turn-secret is given, the TURN
+    /// secret, so that calls in progress carry on after a crash or a deploy.
+    /// Made with permissions for its owner alone. Default: systemd's
+    /// StateDirectory, else ~/.local/state/duet (or the platform's own).
+    #[arg(long, env = "DUET_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// The secret rejoin tickets are signed with, instead of the one kept
+    /// in the state directory; several instances sharing rooms need the
+    /// same one. At least 16 characters.
+    #[arg(long, env = "DUET_REJOIN_SECRET", hide_env_values = true)]
+    pub rejoin_secret: Option<RejoinSecret>,
 
     /// An ICE server handed to browsers; repeat the flag for several. Written
     /// as a URL, credentials as user info:
@@ -70,7 +85,8 @@ pub struct Config {
 
     /// The secret shared with TURN servers, from which each peer's
     /// credentials are derived (coturn: static-auth-secret). When not given,
-    /// a random one is made at start (fine for the built-in server alone).
+    /// a random one is made and kept in the state directory (fine for the
+    /// built-in server alone).
     #[arg(long, env = "DUET_TURN_SECRET", hide_env_values = true)]
     pub turn_secret: Option<TurnSecret>,
 
@@ -168,6 +184,14 @@ impl Config {
             max_users: self.max_users,
             room_ttl: self.room_ttl,
             reconnect_grace: self.reconnect_grace,
+        }
+    }
+
+    /// Where the secrets not given by flags are kept.
+    pub fn state_dir(&self) -> StateDir {
+        match &self.state_dir {
+            Some(dir) => StateDir::Chosen(dir.clone()),
+            None => StateDir::default_for_user(),
         }
     }
 

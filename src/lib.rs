@@ -15,8 +15,9 @@
 //!   nothing of HTTP or Socket.IO.
 //! - [`domain`]: validated words of the protocol (room ids, names, tokens).
 //!
-//! At the side: [`config`] (flags and environment), [`telemetry`] (logs and
-//! metrics), [`turn`] (ICE servers, TURN credentials and the built-in
+//! At the side: [`config`] (flags and environment), [`secrets`] (the keys
+//! that outlive a restart, and the state directory they are kept in),
+//! [`telemetry`] (logs and metrics), [`turn`] (ICE servers, TURN credentials and the built-in
 //! STUN/TURN server), [`tls`] (certificates), [`serve`] (listeners),
 //! [`console`] (what start-up prints), [`shutdown`] (the stop signal), and
 //! [`app`], which wires it all together and serves it.
@@ -26,6 +27,7 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod http;
+pub mod secrets;
 pub mod serve;
 pub mod shutdown;
 pub mod signalling;

@@ -1,9 +1,7 @@
-//! Identifiers the server hands out: peer ids, rejoin tokens, connection ids.
+//! Identifiers the server hands out: peer ids and connection ids.
 
 use std::fmt;
 use std::sync::Arc;
-
-use subtle::ConstantTimeEq;
 
 use super::random::random_symbols;
 
@@ -43,44 +41,6 @@ impl serde::Serialize for PeerId {
     }
 }
 
-/// The secret that lets a new connection take back a seat within the
-/// reconnect grace. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RejoinToken(String);
-
-impl RejoinToken {
-    /// 32 symbols = 160 random bits.
-    pub fn generate() -> Self {
-        Self(random_symbols(32))
-    }
-
-    pub fn from_client(raw: &str) -> Self {
-        Self(raw.to_owned())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Compares in constant time, so response timing reveals nothing of a
-    /// valid token to someone guessing.
-    pub fn matches(&self, other: &RejoinToken) -> bool {
-        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
-    }
-}
-
-impl fmt::Debug for RejoinToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RejoinToken(<redacted>)")
-    }
-}
-
-impl serde::Serialize for RejoinToken {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
 /// One signalling connection (a Socket.IO socket id). A seat remembers which
 /// connection holds it, so that a connection replaced by a `rejoin` can no
 /// longer act for the seat.
@@ -111,19 +71,5 @@ mod tests {
     fn peer_ids_are_unique() {
         assert_ne!(PeerId::generate(), PeerId::generate());
         assert_eq!(PeerId::generate().as_str().len(), 20);
-    }
-
-    #[test]
-    fn token_matches_only_itself() {
-        let token = RejoinToken::generate();
-        assert!(token.matches(&RejoinToken::from_client(token.as_str())));
-        assert!(!token.matches(&RejoinToken::generate()));
-        assert!(!token.matches(&RejoinToken::from_client("")));
-    }
-
-    #[test]
-    fn token_debug_is_redacted() {
-        let token = RejoinToken::generate();
-        assert!(!format!("{token:?}").contains(token.as_str()));
     }
 }

@@ -86,6 +86,13 @@ impl SignalError {
     pub fn not_joined() -> Self {
         Self::new(ErrorCode::NotJoined, "you have not joined a room")
     }
+
+    pub fn bad_token() -> Self {
+        Self::new(
+            ErrorCode::BadToken,
+            "this rejoin token was not issued for that seat, has expired, or its seat was hung up",
+        )
+    }
 }
 
 impl std::fmt::Display for SignalError {
@@ -116,7 +123,7 @@ impl From<StoreError> for SignalError {
             StoreError::Full { .. } => ErrorCode::FullRoom,
             StoreError::NotSeated => ErrorCode::NotJoined,
             StoreError::NoSuchPeer => ErrorCode::NoSuchPeer,
-            StoreError::BadToken => ErrorCode::BadToken,
+            StoreError::HungUp => ErrorCode::BadToken,
             StoreError::Backend(cause) => {
                 tracing::error!(%cause, "room store failed");
                 return Self::new(ErrorCode::Internal, "the server could not complete the request");

@@ -32,7 +32,7 @@ use socketioxide::extract::{SocketRef, State};
 use socketioxide::handler::ConnectHandler;
 use tokio::task::JoinHandle;
 
-use crate::domain::{ConnId, IceServer, PeerId};
+use crate::domain::{ConnId, IceServer, PeerId, TicketKey};
 use crate::http::ClientAddr;
 use crate::store::{RoomRules, RoomStore};
 use crate::telemetry::Metrics;
@@ -49,6 +49,8 @@ use session::Session;
 pub struct Hub {
     pub store: Arc<dyn RoomStore>,
     pub metrics: Arc<Metrics>,
+    /// Signs the rejoin tickets handed out, and checks those that come back.
+    pub tickets: TicketKey,
     pub rules: RoomRules,
     /// What each peer is handed in the `join` acknowledgement.
     pub ice: Arc<IceServerList>,

@@ -1,6 +1,9 @@
 //! Rooms and seats: `create-room`, `room-info`, `join`, `rejoin`, `cut-the-call`.
 
+use std::time::SystemTime;
+
 use super::announce::{self, Departure};
+use super::audience;
 use super::context::EventContext;
 use super::error::{ErrorCode, SignalError};
 use super::payloads::{
@@ -8,7 +11,7 @@ use super::payloads::{
     RoomInfoRequest,
 };
 use super::session::SeatRef;
-use crate::domain::{PeerId, PeerName, RejoinToken, RoomId};
+use crate::domain::{JoinedAt, PeerId, PeerName, RejoinToken, RoomId, SeatTicket};
 use crate::store::{Created, NewSeat, RoomStore, Seated, StoreError};
 
 /// A room made or handed out again, for `create-room` and `POST /api/rooms`.
@@ -95,32 +98,23 @@ pub async fn join(cx: &EventContext, req: JoinRequest) -> Result<(), SignalError
     let new_seat = NewSeat {
         peer_id: seat.peer_id.clone(),
         name,
-        rejoin_token: RejoinToken::generate(),
+        joined_at: JoinedAt::at(SystemTime::now()),
         conn: cx.session.conn.clone(),
     };
     let seated = match cx.hub.store.take_seat(&room_id, new_seat).await {
         Ok(seated) => seated,
         Err(e) => {
             cx.session.stand(&cx.socket);
-            if let StoreError::Full { max_users } = e {
-                let full = FullRoom {
-                    room_id: &room_id,
-                    max_users,
-                };
-                if let Err(e) = cx.socket.emit("full-room", &full) {
-                    tracing::debug!(error = %e, "full-room not sent");
-                }
-            }
-            return Err(e.into());
+            return Err(refused_seat(cx, &room_id, e));
         }
     };
-    cx.session.watch(&cx.socket, None);
     tracing::debug!(peer = %seat.peer_id, "joined");
-    cx.ack(joined(cx, room_id.clone(), &seated));
-    announce::arrival(&cx.io, &room_id, &seated).await;
+    welcome(cx, &room_id, &seated).await;
     Ok(())
 }
 
+/// Takes a seat back with its ticket: within the grace, after it, or on a
+/// server that no longer knows the room (a restart, another instance).
 pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalError> {
     let room_id = RoomId::parse(&req.room_id)?;
     if cx.session.seat().is_some() {
@@ -129,21 +123,33 @@ pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalE
             "this connection is already in a room",
         ));
     }
-    let peer_id = PeerId::from_client(&req.peer_id);
-    let token = RejoinToken::from_client(&req.rejoin_token);
+    let ticket = cx
+        .hub
+        .tickets
+        .check(&RejoinToken::from_client(&req.rejoin_token), SystemTime::now())
+        .inspect_err(|why| tracing::debug!(%why, "rejoin ticket refused"))
+        .ok()
+        .filter(|ticket| ticket.room_id == room_id && ticket.peer_id.as_str() == req.peer_id)
+        .ok_or_else(SignalError::bad_token)?;
+    let peer_id = ticket.peer_id.clone();
+    let returning = NewSeat {
+        peer_id: ticket.peer_id,
+        name: ticket.name,
+        joined_at: ticket.joined_at,
+        conn: cx.session.conn.clone(),
+    };
     let seated = cx
         .hub
         .store
-        .retake_seat(&room_id, &peer_id, &token, cx.session.conn.clone())
-        .await?;
+        .return_seat(&room_id, returning)
+        .await
+        .map_err(|e| refused_seat(cx, &room_id, e))?;
     if seated.replaced_conn.is_some() {
         // The old connection may still be open (its network dropped and the
         // server has not noticed): it stops receiving for the seat at once.
-        let rooms = [
-            super::audience::peer(&peer_id),
-            super::audience::members(&room_id),
-        ];
-        if let Err(e) = cx.io.within(super::audience::peer(&peer_id)).leave(rooms).await {
+        // The new one is not in these rooms yet.
+        let rooms = [audience::peer(&peer_id), audience::members(&room_id)];
+        if let Err(e) = cx.io.within(audience::peer(&peer_id)).leave(rooms).await {
             tracing::warn!(error = %e, "replaced connection not moved out of the room");
         }
     }
@@ -154,10 +160,29 @@ pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalE
             peer_id,
         },
     );
-    cx.session.watch(&cx.socket, None);
-    tracing::debug!(peer = %seated.member.peer_id, "rejoined");
-    cx.ack(joined(cx, room_id, &seated));
+    tracing::debug!(peer = %seated.member.peer_id, back = !seated.newly_seated, "rejoined");
+    welcome(cx, &room_id, &seated).await;
     Ok(())
+}
+
+/// A store's refusal of a seat; a full room is also told with `full-room`.
+fn refused_seat(cx: &EventContext, room_id: &RoomId, error: StoreError) -> SignalError {
+    if let StoreError::Full { max_users } = error {
+        let full = FullRoom { room_id, max_users };
+        if let Err(e) = cx.socket.emit("full-room", &full) {
+            tracing::debug!(error = %e, "full-room not sent");
+        }
+    }
+    error.into()
+}
+
+/// Acknowledges a seat taken, then tells the room if the seat was free.
+async fn welcome(cx: &EventContext, room_id: &RoomId, seated: &Seated) {
+    cx.session.watch(&cx.socket, None);
+    cx.ack(joined(cx, room_id.clone(), seated));
+    if seated.newly_seated {
+        announce::arrival(&cx.io, room_id, seated).await;
+    }
 }
 
 pub async fn cut_the_call(cx: &EventContext, _: Empty) -> Result<(), SignalError> {
@@ -176,13 +201,21 @@ pub async fn cut_the_call(cx: &EventContext, _: Empty) -> Result<(), SignalError
 }
 
 fn joined(cx: &EventContext, room_id: RoomId, seated: &Seated) -> Joined {
+    // A fresh ticket each time: it lasts the room time-to-live from now.
+    let ticket = SeatTicket {
+        room_id: room_id.clone(),
+        peer_id: seated.member.peer_id.clone(),
+        name: seated.member.name.clone(),
+        joined_at: seated.joined_at,
+        expires: SystemTime::now() + cx.hub.rules.room_ttl,
+    };
     Joined {
-        room_id,
         peer_id: seated.member.peer_id.clone(),
         max_users: seated.max_users,
         members: seated.others(),
         ice_servers: cx.hub.ice_servers_for(&seated.member.peer_id, cx.request_host()),
-        rejoin_token: seated.rejoin_token.clone(),
+        rejoin_token: cx.hub.tickets.issue(&ticket),
         polite: seated.arrived_later(),
+        room_id,
     }
 }

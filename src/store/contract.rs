@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::{Created, NewSeat, Recipient, RoomRules, RoomStore, StoreError};
 
-use crate::domain::{ConnId, PeerId, PeerName, RejoinToken, RoomId};
+use crate::domain::{ConnId, JoinedAt, PeerId, PeerName, RoomId};
 
 pub const RULES: RoomRules = RoomRules {
     max_users: 2,
@@ -32,12 +32,14 @@ pub struct Guest {
     pub seat: NewSeat,
 }
 
+/// Someone about to join; guests made later joined later.
 pub fn guest(name: &str) -> Guest {
+    static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_700_000_000_000);
     Guest {
         seat: NewSeat {
             peer_id: PeerId::generate(),
             name: PeerName::parse(name).unwrap(),
-            rejoin_token: RejoinToken::generate(),
+            joined_at: JoinedAt(CLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
             conn: ConnId::new(format!("conn-{}", PeerId::generate())),
         },
     }
@@ -50,6 +52,18 @@ impl Guest {
     pub fn conn(&self) -> &ConnId {
         &self.seat.conn
     }
+
+    /// The same seat, coming back on a new connection with its ticket.
+    pub fn returning(&self, conn: &str) -> NewSeat {
+        NewSeat {
+            conn: ConnId::new(conn),
+            ..self.seat.clone()
+        }
+    }
+}
+
+fn names(members: &[super::Member]) -> Vec<&str> {
+    members.iter().map(|m| m.name.as_str()).collect()
 }
 
 /// A fresh room with Ada and then Bob seated in it.
@@ -96,8 +110,7 @@ pub async fn seats_fill_in_join_order_up_to_capacity(store: Arc<dyn RoomStore>) 
         StoreError::Full { max_users: 2 }
     );
     let view = store.room(&id).await.unwrap().unwrap();
-    let names: Vec<&str> = view.members.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["Ada", "Bob"]);
+    assert_eq!(names(&view.members), ["Ada", "Bob"]);
     assert_eq!(view.max_users, 2);
 }
 
@@ -196,16 +209,16 @@ pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
     assert_eq!(store.room(&id).await.unwrap().unwrap().members.len(), 2);
     assert!(store.expire().await.unwrap().is_empty());
 
-    let new_conn = ConnId::new("ada-again");
-    let back = store
-        .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, new_conn.clone())
-        .await
-        .unwrap();
+    let back = store.return_seat(&id, ada.returning("ada-again")).await.unwrap();
     assert_eq!(&back.member.peer_id, ada.peer());
     assert_eq!(back.replaced_conn, None);
+    assert!(!back.newly_seated, "the seat was still held: nobody is told");
     assert!(!back.arrived_later(), "keeps its place in join order");
     assert_eq!(back.members.len(), 2);
-    store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
+    store
+        .route(&id, ada.peer(), &ConnId::new("ada-again"), None)
+        .await
+        .unwrap();
 
     wait_past(RULES.reconnect_grace).await;
     assert!(
@@ -215,7 +228,7 @@ pub async fn a_dropped_seat_is_kept_for_the_grace(store: Arc<dyn RoomStore>) {
 }
 
 pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) {
-    let (id, ada, _bob) = room_of_two(&*store).await;
+    let (id, ada, bob) = room_of_two(&*store).await;
     store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
     wait_past(RULES.reconnect_grace).await;
     let vacated = store.expire().await.unwrap();
@@ -223,24 +236,57 @@ pub async fn a_seat_is_freed_when_the_grace_runs_out(store: Arc<dyn RoomStore>) 
     assert_eq!(vacated.len(), 1);
     assert_eq!(&vacated[0].member.peer_id, ada.peer());
     assert_eq!(vacated[0].members.len(), 1);
-    let late = store
-        .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, ConnId::new("late"))
-        .await;
-    assert_eq!(late.unwrap_err(), StoreError::BadToken);
     assert!(
         store.expire().await.unwrap().iter().all(|v| v.room_id != id),
         "freed once"
     );
+
+    let late = store.return_seat(&id, ada.returning("late")).await.unwrap();
+    assert!(late.newly_seated, "the seat was free: the room must be told");
+    assert_eq!(names(&late.members), ["Ada", "Bob"], "back in its place");
+    assert!(!late.arrived_later());
+    store
+        .route(&id, bob.peer(), bob.conn(), Some(ada.peer()))
+        .await
+        .unwrap();
+}
+
+pub async fn a_freed_seat_comes_back_only_if_there_is_room(store: Arc<dyn RoomStore>) {
+    let (id, ada, _bob) = room_of_two(&*store).await;
+    store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
+    wait_past(RULES.reconnect_grace).await;
+    store.expire().await.unwrap();
+    store.take_seat(&id, guest("Eve").seat).await.unwrap();
+    assert_eq!(
+        store.return_seat(&id, ada.returning("late")).await.unwrap_err(),
+        StoreError::Full { max_users: 2 }
+    );
+}
+
+pub async fn a_forgotten_room_is_made_again_in_join_order(store: Arc<dyn RoomStore>) {
+    let id = fresh_room();
+    let (ada, bob) = (guest("Ada"), guest("Bob"));
+    // Bob's page reconnects first, though Ada joined first.
+    let bob_back = store.return_seat(&id, bob.returning("bob-2")).await.unwrap();
+    assert!(bob_back.newly_seated);
+    assert_eq!(names(&bob_back.members), ["Bob"]);
+    let ada_back = store.return_seat(&id, ada.returning("ada-2")).await.unwrap();
+    assert_eq!(names(&ada_back.members), ["Ada", "Bob"]);
+    assert!(!ada_back.arrived_later(), "Ada is still the first to have come");
+    assert_eq!(store.room(&id).await.unwrap().unwrap().max_users, 2);
+    store
+        .route(&id, ada.peer(), &ConnId::new("ada-2"), Some(bob.peer()))
+        .await
+        .unwrap();
+    assert_eq!(store.create_room(&id).await.unwrap_err(), StoreError::RoomTaken);
 }
 
 pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) {
     let (id, ada, _bob) = room_of_two(&*store).await;
     let new_conn = ConnId::new("ada-new");
-    let back = store
-        .retake_seat(&id, ada.peer(), &ada.seat.rejoin_token, new_conn.clone())
-        .await
-        .unwrap();
+    let back = store.return_seat(&id, ada.returning("ada-new")).await.unwrap();
     assert_eq!(back.replaced_conn.as_ref(), Some(ada.conn()));
+    assert!(!back.newly_seated);
     let old = store.route(&id, ada.peer(), ada.conn(), None).await;
     assert_eq!(old.unwrap_err(), StoreError::NotSeated);
     assert_eq!(
@@ -256,21 +302,20 @@ pub async fn rejoin_takes_over_a_seat_still_attached(store: Arc<dyn RoomStore>) 
     store.route(&id, ada.peer(), &new_conn, None).await.unwrap();
 }
 
-pub async fn rejoin_needs_the_right_token(store: Arc<dyn RoomStore>) {
-    let id = fresh_room();
-    store.create_room(&id).await.unwrap();
-    let ada = guest("Ada");
-    store.take_seat(&id, ada.seat.clone()).await.unwrap();
-    store.detach(&id, ada.peer(), ada.conn()).await.unwrap();
-    for (room_id, peer, token) in [
-        (&id, ada.peer().clone(), RejoinToken::generate()),
-        (&id, ada.peer().clone(), RejoinToken::from_client("")),
-        (&id, PeerId::from_client("someone"), ada.seat.rejoin_token.clone()),
-        (&fresh_room(), ada.peer().clone(), ada.seat.rejoin_token.clone()),
-    ] {
-        let attempt = store.retake_seat(room_id, &peer, &token, ConnId::new("x")).await;
-        assert_eq!(attempt.unwrap_err(), StoreError::BadToken);
-    }
+pub async fn a_seat_given_up_cannot_be_taken_back(store: Arc<dyn RoomStore>) {
+    let (id, ada, bob) = room_of_two(&*store).await;
+    store.leave(&id, ada.peer(), ada.conn()).await.unwrap();
+    assert_eq!(
+        store.return_seat(&id, ada.returning("again")).await.unwrap_err(),
+        StoreError::HungUp
+    );
+    store.leave(&id, bob.peer(), bob.conn()).await.unwrap();
+    assert_eq!(
+        store.return_seat(&id, bob.returning("again")).await.unwrap_err(),
+        StoreError::HungUp,
+        "also from an empty room"
+    );
+    assert_eq!(store.room(&id).await.unwrap().unwrap().members, []);
 }
 
 pub async fn empty_rooms_expire_after_their_time_to_live(store: Arc<dyn RoomStore>) {
@@ -332,8 +377,10 @@ macro_rules! room_store_contract {
             routes_stay_inside_the_room,
             a_dropped_seat_is_kept_for_the_grace,
             a_seat_is_freed_when_the_grace_runs_out,
+            a_freed_seat_comes_back_only_if_there_is_room,
+            a_forgotten_room_is_made_again_in_join_order,
             rejoin_takes_over_a_seat_still_attached,
-            rejoin_needs_the_right_token,
+            a_seat_given_up_cannot_be_taken_back,
             empty_rooms_expire_after_their_time_to_live,
             stats_count_rooms_and_seats,
         );

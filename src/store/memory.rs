@@ -5,7 +5,7 @@
 //! inside it.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -16,7 +16,13 @@ use super::{
     StoreResult, StoreStats, Vacated,
 };
 
-use crate::domain::{ConnId, PeerId, RejoinToken, RoomId};
+use crate::domain::{ConnId, JoinedAt, PeerId, RoomId};
+
+/// How many hang-ups a room remembers, to refuse their tickets. A ticket is
+/// only of use to the person it was issued to, who could as well join again
+/// with the link; remembering a few keeps a hang-up final without letting a
+/// room that sees many joins grow without bound.
+const HANG_UPS_REMEMBERED: usize = 32;
 
 pub struct MemoryStore {
     rules: RoomRules,
@@ -45,11 +51,13 @@ struct Room {
     seats: Vec<Seat>,
     /// Set while nobody sits in the room: its time-to-live runs from here.
     empty_since: Option<Instant>,
+    /// The latest peers that hung up, oldest first.
+    hung_up: VecDeque<PeerId>,
 }
 
 struct Seat {
     member: Member,
-    rejoin_token: RejoinToken,
+    joined_at: JoinedAt,
     /// `None` while the connection is gone and the grace runs.
     conn: Option<ConnId>,
     /// When the grace of a detached seat runs out.
@@ -66,6 +74,15 @@ impl Seat {
 }
 
 impl Room {
+    fn new(max_users: u32, empty_since: Option<Instant>) -> Self {
+        Self {
+            max_users,
+            seats: Vec::new(),
+            empty_since,
+            hung_up: VecDeque::new(),
+        }
+    }
+
     fn members(&self) -> Vec<Member> {
         self.seats.iter().map(|s| s.member.clone()).collect()
     }
@@ -82,13 +99,40 @@ impl Room {
         self.empty_since.is_some_and(|since| since + ttl <= now)
     }
 
-    fn seated(&self, seat: &Seat, replaced_conn: Option<ConnId>) -> Seated {
+    /// Seats someone new (or back after the seat was freed), in join order.
+    fn sit(&mut self, seat: NewSeat) -> StoreResult<Seated> {
+        if self.seats.len() >= self.max_users as usize {
+            return Err(StoreError::Full {
+                max_users: self.max_users,
+            });
+        }
+        let place = self.seats.partition_point(|s| s.joined_at <= seat.joined_at);
+        let peer_id = seat.peer_id.clone();
+        self.seats.insert(
+            place,
+            Seat {
+                member: Member {
+                    peer_id: seat.peer_id,
+                    name: seat.name,
+                },
+                joined_at: seat.joined_at,
+                conn: Some(seat.conn),
+                grace_until: None,
+            },
+        );
+        self.empty_since = None;
+        Ok(self.seated(&peer_id, None, true))
+    }
+
+    fn seated(&self, peer_id: &PeerId, replaced_conn: Option<ConnId>, newly_seated: bool) -> Seated {
+        let seat = self.seat(peer_id).expect("the seat was just taken");
         Seated {
             member: seat.member.clone(),
+            joined_at: seat.joined_at,
             max_users: self.max_users,
             members: self.members(),
-            rejoin_token: seat.rejoin_token.clone(),
             replaced_conn,
+            newly_seated,
         }
     }
 }
@@ -159,14 +203,9 @@ impl RoomStore for MemoryStore {
                 Err(StoreError::RoomTaken)
             };
         }
-        state.rooms.insert(
-            room_id.clone(),
-            Room {
-                max_users: rules.max_users,
-                seats: Vec::new(),
-                empty_since: Some(now),
-            },
-        );
+        state
+            .rooms
+            .insert(room_id.clone(), Room::new(rules.max_users, Some(now)));
         state
             .deadlines
             .push(Reverse((now + rules.room_ttl, Due::EmptyRoom(room_id.clone()))));
@@ -186,63 +225,53 @@ impl RoomStore for MemoryStore {
     async fn take_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated> {
         let now = Instant::now();
         let mut state = self.lock();
-        let room = state
+        let seated = state
             .live_room(room_id, &self.rules, now)
-            .ok_or(StoreError::NoSuchRoom)?;
-        if room.seats.len() >= room.max_users as usize {
-            return Err(StoreError::Full {
-                max_users: room.max_users,
-            });
-        }
-        room.seats.push(Seat {
-            member: Member {
-                peer_id: seat.peer_id,
-                name: seat.name,
-            },
-            rejoin_token: seat.rejoin_token,
-            conn: Some(seat.conn),
-            grace_until: None,
-        });
-        room.empty_since = None;
-        let seated = room.seated(room.seats.last().expect("just pushed"), None);
+            .ok_or(StoreError::NoSuchRoom)?
+            .sit(seat)?;
         state.seated += 1;
         Ok(seated)
     }
 
-    async fn retake_seat(
-        &self,
-        room_id: &RoomId,
-        peer_id: &PeerId,
-        token: &RejoinToken,
-        conn: ConnId,
-    ) -> StoreResult<Seated> {
+    async fn return_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated> {
         let now = Instant::now();
+        let rules = self.rules;
         let mut state = self.lock();
-        let room = state
-            .live_room(room_id, &self.rules, now)
-            .ok_or(StoreError::BadToken)?;
-        let seat = room.seat_mut(peer_id).ok_or(StoreError::BadToken)?;
-        let grace_over = seat.grace_until.is_some_and(|until| until <= now);
-        if grace_over || !seat.rejoin_token.matches(token) {
-            return Err(StoreError::BadToken);
+        if state.live_room(room_id, &rules, now).is_none() {
+            // Forgotten (a restart) or expired: made again around the seat.
+            state
+                .rooms
+                .insert(room_id.clone(), Room::new(rules.max_users, None));
         }
-        let replaced_conn = seat.conn.replace(conn);
-        seat.grace_until = None;
-        let seat = room.seat(peer_id).expect("seat found above");
-        Ok(room.seated(seat, replaced_conn))
+        let room = state.rooms.get_mut(room_id).expect("live or just made");
+        if let Some(held) = room.seat_mut(&seat.peer_id) {
+            let replaced_conn = held.conn.replace(seat.conn);
+            held.grace_until = None;
+            return Ok(room.seated(&seat.peer_id, replaced_conn, false));
+        }
+        if room.hung_up.contains(&seat.peer_id) {
+            return Err(StoreError::HungUp);
+        }
+        let seated = room.sit(seat)?;
+        state.seated += 1;
+        Ok(seated)
     }
 
     async fn leave(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<Vacated> {
         let now = Instant::now();
         let rules = self.rules;
         let mut state = self.lock();
-        let holds_seat = state
+        let room = state
             .live_room(room_id, &rules, now)
-            .and_then(|room| room.seat(peer_id))
-            .is_some_and(|seat| seat.conn.as_ref() == Some(conn));
-        if !holds_seat {
-            return Err(StoreError::NotSeated);
+            .filter(|room| {
+                room.seat(peer_id)
+                    .is_some_and(|seat| seat.conn.as_ref() == Some(conn))
+            })
+            .ok_or(StoreError::NotSeated)?;
+        if room.hung_up.len() == HANG_UPS_REMEMBERED {
+            room.hung_up.pop_front();
         }
+        room.hung_up.push_back(peer_id.clone());
         state
             .remove_seat(room_id, peer_id, &rules, now)
             .ok_or(StoreError::NotSeated)

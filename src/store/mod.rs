@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::domain::{ConnId, PeerId, PeerName, RejoinToken, RoomId};
+use crate::domain::{ConnId, JoinedAt, PeerId, PeerName, RoomId};
 
 pub use memory::MemoryStore;
 
@@ -57,12 +57,13 @@ pub enum Created {
     ExistingEmpty,
 }
 
-/// A seat about to be taken by `join`.
+/// A seat about to be taken by `join`, or taken back by `rejoin`.
 #[derive(Clone, Debug)]
 pub struct NewSeat {
     pub peer_id: PeerId,
     pub name: PeerName,
-    pub rejoin_token: RejoinToken,
+    /// When the seat was first taken; seats are kept in this order.
+    pub joined_at: JoinedAt,
     pub conn: ConnId,
 }
 
@@ -70,13 +71,17 @@ pub struct NewSeat {
 #[derive(Clone, Debug)]
 pub struct Seated {
     pub member: Member,
+    /// When the seat was first taken.
+    pub joined_at: JoinedAt,
     pub max_users: u32,
     /// Everyone in the room, the seat itself included, in join order.
     pub members: Vec<Member>,
-    pub rejoin_token: RejoinToken,
     /// The connection that held the seat until this `rejoin` took it over,
     /// if it was still attached. It must stop acting for the seat.
     pub replaced_conn: Option<ConnId>,
+    /// The seat was free before (a `join`, or a `rejoin` after the grace or
+    /// into a forgotten room): the others must be told someone arrived.
+    pub newly_seated: bool,
 }
 
 impl Seated {
@@ -142,8 +147,9 @@ pub enum StoreError {
     NotSeated,
     #[error("no such peer in the room")]
     NoSuchPeer,
-    #[error("wrong rejoin token, or the seat was already freed")]
-    BadToken,
+    /// The seat was given up with a hang-up: its ticket is spent.
+    #[error("this seat was given up with a hang-up")]
+    HungUp,
     /// The backend failed; the text is for the log, never for a client.
     #[error("store backend failed: {0}")]
     Backend(String),
@@ -163,17 +169,16 @@ pub trait RoomStore: Send + Sync + 'static {
     /// capacity, whatever else runs at the same time.
     async fn take_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated>;
 
-    /// Moves a seat to a new connection, given its rejoin token: after a drop
-    /// within the grace, or at once if the old connection still looks alive.
-    async fn retake_seat(
-        &self,
-        room_id: &RoomId,
-        peer_id: &PeerId,
-        token: &RejoinToken,
-        conn: ConnId,
-    ) -> StoreResult<Seated>;
+    /// Seats a peer again whose rejoin ticket was checked, atomically: moves
+    /// a seat still held (within the grace, or at once if its old connection
+    /// still looks alive) to `seat.conn`; takes a freed seat again, in join
+    /// order, if the room has room (else `Full`); makes a room that is not
+    /// known (any more) again around the seat. `HungUp` if the peer left
+    /// the room with a hang-up.
+    async fn return_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated>;
 
-    /// Gives up the seat `conn` holds (hang-up).
+    /// Gives up the seat `conn` holds (hang-up); its ticket cannot take it
+    /// back.
     async fn leave(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<Vacated>;
 
     /// Notes that `conn` dropped: its seat is kept for the reconnect grace.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use duet::{App, Config};
@@ -9,6 +10,7 @@ use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client as SioClient, ClientBuilder};
 use rust_socketio::{Event, Payload, TransportType};
 use serde_json::{Value, json};
+use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,8 +22,13 @@ pub struct TestServer {
     pub url: String,
     /// The certificate made at start, with `--tls-self-signed`.
     pub certificate: Option<String>,
+    /// What it was started with, its state directory included.
+    pub config: Config,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The state directory the test made for it, removed with the last
+    /// server that used it.
+    _state: Arc<TempDir>,
 }
 
 impl TestServer {
@@ -29,10 +36,23 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts the server with the default configuration as changed by `tune`.
+    /// Starts the server with the default configuration as changed by `tune`,
+    /// and a state directory of its own.
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let state = Arc::new(tempfile::tempdir().unwrap());
         let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
+        config.state_dir = Some(state.path().to_owned());
         tune(&mut config);
+        Self::start_from(config, state).await
+    }
+
+    /// Another server on the same state directory and configuration, as
+    /// after a restart (on a port of its own).
+    pub async fn start_again(&self) -> Self {
+        Self::start_from(self.config.clone(), Arc::clone(&self._state)).await
+    }
+
+    async fn start_from(config: Config, state: Arc<TempDir>) -> Self {
         let listener = TcpListener::bind(config.listen).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = App::new(&config).expect("server builds");
@@ -46,8 +66,10 @@ impl TestServer {
             addr,
             url: format!("{scheme}://{addr}"),
             certificate,
+            config,
             stop: Some(stop),
             task: Some(task),
+            _state: state,
         }
     }
 
@@ -249,6 +271,11 @@ impl Client {
             assert_ne!(received.0, name, "unexpected {name}: {}", received.1);
             self.held.push(received);
         }
+    }
+
+    /// The names of the events received while waiting for others.
+    pub fn held_names(&self) -> Vec<String> {
+        self.held.iter().map(|(name, _)| name.clone()).collect()
     }
 
     /// Forgets the events received so far.

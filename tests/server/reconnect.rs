@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use serde_json::{Value, json};
 
 use crate::harness::{Client, TestServer, assert_error, call_of_two};
@@ -19,7 +21,7 @@ fn rejoin_request(room: &str, ack: &Value) -> Value {
 #[tokio::test]
 async fn a_dropped_peer_is_let_go_after_the_grace() {
     let server = server_with_short_grace().await;
-    let (room, ada, ada_ack, mut bob, _) = call_of_two(&server).await;
+    let (_room, ada, ada_ack, mut bob, _) = call_of_two(&server).await;
     let dropped = Instant::now();
     ada.disconnect().await;
     bob.expect_none("cut-the-call", GRACE - Duration::from_millis(200))
@@ -38,12 +40,167 @@ async fn a_dropped_peer_is_let_go_after_the_grace() {
         bob.expect("members").await["members"].as_array().unwrap().len(),
         1
     );
+}
 
-    let late = server.connect().await;
+#[tokio::test]
+async fn after_the_grace_a_rejoin_takes_the_seat_back_and_the_room_is_told() {
+    let server = server_with_short_grace().await;
+    let (room, ada, ada_ack, mut bob, bob_ack) = call_of_two(&server).await;
+    ada.disconnect().await;
+    bob.expect("cut-the-call").await;
+    bob.clear();
+
+    let mut ada = server.connect().await;
+    let ack = ada.call("rejoin", rejoin_request(&room, &ada_ack)).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["peer_id"], ada_ack["peer_id"], "the same peer");
+    assert_eq!(ack["polite"], false, "still the first to have arrived");
+    assert_eq!(
+        ack["members"],
+        json!([{"peer_id": bob_ack["peer_id"], "name": "Bob"}])
+    );
+    assert_eq!(
+        bob.expect("user-arrived").await,
+        json!({"peer_id": ada_ack["peer_id"], "name": "Ada"})
+    );
+    let members = bob.expect("members").await;
+    assert_eq!(
+        members["members"],
+        json!([
+            {"peer_id": ada_ack["peer_id"], "name": "Ada"},
+            {"peer_id": bob_ack["peer_id"], "name": "Bob"}
+        ]),
+        "in join order"
+    );
+    bob.call("offer", json!({"to": ada_ack["peer_id"], "sdp": "v=0 again"}))
+        .await;
+    assert_eq!(ada.expect("offer").await["sdp"], "v=0 again");
+}
+
+#[tokio::test]
+async fn a_ticket_for_a_full_room_gets_full_room() {
+    let server = server_with_short_grace().await;
+    let (room, ada, ada_ack, mut bob, _) = call_of_two(&server).await;
+    ada.disconnect().await;
+    bob.expect("cut-the-call").await;
+    let eve = server.connect().await;
+    eve.join(&room, "Eve").await;
+
+    let mut ada = server.connect().await;
     assert_error(
-        &late.call("rejoin", rejoin_request(&room, &ada_ack)).await,
+        &ada.call("rejoin", rejoin_request(&room, &ada_ack)).await,
+        "full-room",
+    );
+    assert_eq!(
+        ada.expect("full-room").await,
+        json!({"room_id": room, "max_users": 2})
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_after_cut_the_call_takes_nothing_back() {
+    let server = server_with_short_grace().await;
+    let (room, ada, ada_ack, mut bob, _) = call_of_two(&server).await;
+    assert_eq!(ada.call("cut-the-call", json!({})).await["ok"], true);
+    bob.expect("cut-the-call").await;
+    bob.clear();
+    let again = server.connect().await;
+    assert_error(
+        &again.call("rejoin", rejoin_request(&room, &ada_ack)).await,
         "bad-token",
     );
+    bob.expect_none("user-arrived", Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn forged_and_expired_tickets_are_refused() {
+    let ttl = Duration::from_secs(2);
+    let server = TestServer::start_with(|c| c.room_ttl = ttl).await;
+    let (room, ada, ada_ack, _bob, _) = call_of_two(&server).await;
+    ada.disconnect().await;
+    let client = server.connect().await;
+
+    // The claims say another peer, the signature is the original one.
+    let token = ada_ack["rejoin_token"].as_str().unwrap();
+    let (body, tag) = token.split_once('.').expect("claims.signature");
+    let claims = String::from_utf8(BASE64URL.decode(body).unwrap()).unwrap();
+    let peer = ada_ack["peer_id"].as_str().unwrap();
+    let forged_claims = claims.replace(peer, "someone-else-entirely");
+    let forged = format!("{}.{tag}", BASE64URL.encode(forged_claims));
+    assert_error(
+        &client
+            .call(
+                "rejoin",
+                json!({"room_id": room, "peer_id": "someone-else-entirely", "rejoin_token": forged}),
+            )
+            .await,
+        "bad-token",
+    );
+
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    assert_error(
+        &client.call("rejoin", rejoin_request(&room, &ada_ack)).await,
+        "bad-token",
+    );
+}
+
+#[tokio::test]
+async fn after_a_restart_both_take_their_seats_back_in_a_room_made_again() {
+    let first = server_with_short_grace().await;
+    let (room, ada, ada_ack, bob, bob_ack) = call_of_two(&first).await;
+    ada.disconnect().await;
+    bob.disconnect().await;
+    let restarted = first.start_again().await;
+    first.stop().await.unwrap();
+
+    // Bob's page is back first.
+    let mut bob = restarted.connect().await;
+    let ack = bob.call("rejoin", rejoin_request(&room, &bob_ack)).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["members"], json!([]), "Ada is not back yet");
+    bob.clear();
+    let mut ada = restarted.connect().await;
+    let ack = ada.call("rejoin", rejoin_request(&room, &ada_ack)).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["polite"], false, "Ada joined first, before the restart");
+    assert_eq!(
+        bob.expect("user-arrived").await,
+        json!({"peer_id": ada_ack["peer_id"], "name": "Ada"})
+    );
+
+    // An ICE restart goes through the new server both ways.
+    ada.call(
+        "offer",
+        json!({"to": bob_ack["peer_id"], "sdp": "v=0 ice restart"}),
+    )
+    .await;
+    assert_eq!(bob.expect("offer").await["from"], ada_ack["peer_id"]);
+    bob.call("answer", json!({"to": ada_ack["peer_id"], "sdp": "v=0 ok"}))
+        .await;
+    assert_eq!(ada.expect("answer").await["sdp"], "v=0 ok");
+    let info = reqwest::get(restarted.http(&format!("/api/rooms/{room}")))
+        .await
+        .unwrap();
+    assert_eq!(info.status(), 200);
+}
+
+#[tokio::test]
+async fn another_server_with_the_same_secret_accepts_the_ticket_and_others_do_not() {
+    let secret = "a rejoin secret the instances share";
+    let one = TestServer::start_with(|c| c.rejoin_secret = Some(secret.parse().unwrap())).await;
+    let two = TestServer::start_with(|c| c.rejoin_secret = Some(secret.parse().unwrap())).await;
+    let stranger = TestServer::start().await;
+    let (room, _ada, ada_ack, _bob, _) = call_of_two(&one).await;
+
+    let elsewhere = stranger.connect().await;
+    assert_error(
+        &elsewhere.call("rejoin", rejoin_request(&room, &ada_ack)).await,
+        "bad-token",
+    );
+    let on_two = two.connect().await;
+    let ack = on_two.call("rejoin", rejoin_request(&room, &ada_ack)).await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    assert_eq!(ack["peer_id"], ada_ack["peer_id"]);
 }
 
 #[tokio::test]
@@ -69,6 +226,10 @@ async fn rejoin_within_the_grace_takes_the_same_seat() {
 
     bob.expect_none("cut-the-call", GRACE + Duration::from_millis(300))
         .await;
+    assert!(
+        !bob.held_names().contains(&"user-arrived".to_owned()),
+        "a seat still held is taken back quietly"
+    );
     bob.call("offer", json!({"to": ada_ack["peer_id"], "sdp": "v=0 restart"}))
         .await;
     assert_eq!(ada.expect("offer").await["sdp"], "v=0 restart");
