@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { renewalDelay } from '../../web/assets/js/credentials.js';
 import { sessionIdOf } from '../../web/assets/js/negotiation.js';
 import { parseRoomInput, roomIdFromPath } from '../../web/assets/js/rooms.js';
 
@@ -35,5 +36,22 @@ describe('session ids of descriptions', () => {
     assert.equal(sessionIdOf(sdp), '4611731400430051336');
     assert.equal(sessionIdOf(''), null);
     assert.equal(sessionIdOf(undefined), null);
+  });
+});
+
+describe('renewing TURN credentials', () => {
+  const now = 1_700_000_000_000;
+  const turn = (expiry) => ({ urls: ['turn:t.example:3478'], username: `${expiry}:peer`, credential: 'x' });
+
+  it('five minutes before an hour-long credential expires, or a quarter of a short one\'s life', () => {
+    assert.equal(renewalDelay([turn(now / 1000 + 3600)], now), 55 * 60 * 1000);
+    assert.equal(renewalDelay([turn(now / 1000 + 40)], now), 30_000);
+    assert.equal(renewalDelay([{ urls: ['stun:s.example'] }, turn(now / 1000 + 3600), turn(now / 1000 + 600)], now), 450_000);
+  });
+
+  it('never sooner than ten seconds, and never without credentials that expire', () => {
+    assert.equal(renewalDelay([turn(now / 1000 - 60)], now), 10_000);
+    assert.equal(renewalDelay([{ urls: ['stun:s.example'] }], now), null);
+    assert.equal(renewalDelay([], now), null);
   });
 });

@@ -1,11 +1,17 @@
-// The life of a call on this page: the lobby, taking a seat, the peer
-// connection, riding out a dropped signalling connection, and the end.
+// The life of a call on this page. The decisions are the state core's
+// (call-state.js); this module feeds it what happens (the person's actions,
+// the server's events, the peer connection's changes) and carries out the
+// effects it asks for, with the signalling connection, the peer connection,
+// the camera and microphone, and the view.
 
+import { initialState, PEER_LOST_MS, statusOf, step } from './call-state.js';
+import { renewalDelay } from './credentials.js';
 import { explainMediaError, LocalMedia } from './media.js';
 import { goHome } from './navigation.js';
 import { sessionIdOf } from './negotiation.js';
 import { createPeer } from './peer.js';
 import { inviteLink } from './rooms.js';
+import { watchRoute } from './route-watch.js';
 import {
   forgetSeat,
   lastName,
@@ -16,58 +22,215 @@ import {
   saveSeat,
 } from './storage.js';
 
+/** How long hanging up waits for the server to confirm before leaving anyway. */
 const HANGUP_WAIT_MS = 2000;
-/**
- * Fresh TURN credentials are fetched this long before the old ones expire,
- * or a quarter of their remaining life before, if that is shorter.
- */
-const CREDENTIAL_RENEWAL_MARGIN_MS = 5 * 60 * 1000;
-/** At most one renewal this often, even if the clock says they have expired. */
-const MIN_RENEWAL_DELAY_MS = 10 * 1000;
-const ROUTE_CHECK_MS = 2000;
 
 export function runCall({ roomId, signalling, view }) {
-  const state = {
-    /** lobby | joining | call | full | error | ended */
-    phase: 'lobby',
-    errorText: null,
-    /** `{ peerId, rejoinToken, name, polite, iceServers }` once seated. */
-    seat: null,
-    /** The server has confirmed the seat on the current connection. */
-    seatLive: false,
-    socketUp: false,
-    /** The other person: `{ peerId, name }`. */
-    remote: null,
-    peer: null,
-    peerState: 'new',
-    /** A description that could not be sent while the connection was down. */
-    unsent: null,
-    /** Reconnecting on purpose, for fresh TURN credentials: not worth showing. */
-    renewing: false,
-    renewalTimer: 0,
-    routeTimer: 0,
-  };
-
+  // Every listener and timer of this call stops with it.
+  const lifetime = new AbortController();
+  const { signal } = lifetime;
+  const timers = timersUntil(signal);
   const media = new LocalMedia({ onTrackChange: (kind) => onLocalTrackChange(kind) });
-  const { controls } = view;
+  let state = initialState(savedSeat(roomId));
+  /** The peer connection to the other person, and what lives as long as it. */
+  let peer = null;
+  let peerLifetime = null;
+  /** A description that could not be sent while the seat was not live. */
+  let unsent = null;
 
-  // ---- what the person sees ----
+  function dispatch(event) {
+    const result = step(state, event);
+    state = result.state;
+    render();
+    for (const effect of result.effects) effects[effect.do](effect);
+  }
 
   function render() {
-    if (state.phase === 'call') {
-      view.setPhase('call');
-      if ((!state.socketUp || !state.seatLive) && !state.renewing) view.setStatus('reconnecting');
-      else if (!state.remote) view.setStatus('waiting');
-      else if (state.peerState === 'connected') view.setStatus('connected');
-      else view.setStatus('connecting');
-    } else if (state.phase === 'ended') {
-      view.setStatus('ended');
-    } else {
-      view.setPhase('lobby');
-      const status = state.phase === 'joining' ? 'lobby' : state.phase;
-      view.setStatus(status, state.phase === 'error' ? state.errorText : undefined);
+    if (state.phase === 'call') view.setPhase('call');
+    else if (state.phase !== 'ended') view.setPhase('lobby');
+    view.setStatus(statusOf(state));
+    view.setJoining(state.phase === 'joining');
+    view.setLobbyError(state.lobbyError);
+    view.setRemoteName(state.remote?.name);
+  }
+
+  /** Asks the server, with the seat's room; resolves with the acknowledgement or rejects with its error code. */
+  const ask = (event, payload) => signalling.request(event, { room_id: roomId, ...payload });
+
+  const effects = {
+    async join({ name }) {
+      rememberName(name);
+      await mediaReady;
+      try {
+        dispatch({ type: 'joined', ack: await ask('join', { name }), name });
+      } catch (err) {
+        dispatch({ type: 'join-refused', code: err.code, message: err.message });
+      }
+    },
+
+    async rejoin({ seat }) {
+      // A fresh page offers as soon as it is back: with its camera, then.
+      if (!peer) await mediaReady;
+      try {
+        dispatch({ type: 'rejoined', ack: await ask('rejoin', { peer_id: seat.peerId, rejoin_token: seat.rejoinToken }) });
+      } catch (err) {
+        dispatch({ type: 'rejoin-refused', code: err.code });
+      }
+    },
+
+    async 'join-again'({ name }) {
+      try {
+        // The server may have forgotten the room along with its secrets.
+        await ask('create-room').catch(() => {});
+        dispatch({ type: 'joined-again', ack: await ask('join', { name }) });
+      } catch (err) {
+        dispatch({ type: 'rejoin-refused', code: err.code === 'bad-token' ? 'timeout' : err.code });
+      }
+    },
+
+    'retry-rejoin'({ after }) {
+      timers.set('rejoin', after, () => dispatch({ type: 'retry-rejoin-due' }));
+    },
+
+    async 'watch-room'() {
+      try {
+        view.renderMembers((await ask('room-info', { watch: true })).members);
+      } catch (err) {
+        if (err.code === 'no-such-room') dispatch({ type: 'room-missing' });
+        else console.warn('room-info failed', err);
+      }
+    },
+
+    'start-peer'({ initiator, polite }) {
+      startPeer({ initiator, polite });
+    },
+
+    'drop-peer'() {
+      peerLifetime?.abort();
+      peer?.close();
+      peer = null;
+      peerLifetime = null;
+      view.setRoute(null);
+      view.clearRemoteState();
+    },
+
+    'recover-peer'({ after = 0 }) {
+      const target = peer;
+      timers.set('recover', after, () => {
+        if (!target || peer !== target) return;
+        flushUnsent();
+        target.recover();
+      });
+    },
+
+    'use-ice-servers'({ iceServers }) {
+      peer?.updateIceServers(iceServers);
+    },
+
+    'take-offer'({ sdp }) {
+      peer?.receive({ description: { type: 'offer', sdp } });
+    },
+
+    'save-seat'({ seat }) {
+      saveSeat(roomId, { peerId: seat.peerId, rejoinToken: seat.rejoinToken, name: seat.name });
+    },
+
+    'schedule-renewal'({ iceServers }) {
+      const delay = renewalDelay(iceServers);
+      if (delay === null) timers.clear('renewal');
+      else timers.set('renewal', delay, () => dispatch({ type: 'renewal-due' }));
+    },
+
+    reconnect() {
+      signalling.reconnect();
+    },
+
+    'watch-peer-lost'({ on }) {
+      if (on) timers.set('peer-lost', PEER_LOST_MS, () => dispatch({ type: 'peer-lost-due' }));
+      else timers.clear('peer-lost');
+    },
+
+    /**
+     * Ends the call on this page: tells the other side straight over the
+     * data channel (a hang-up must arrive while the server is away) and the
+     * server (if it can still be told), closes the peer connection, releases
+     * camera and microphone, and goes home with `notice`.
+     */
+    async end({ notice, leave, tellPeer }) {
+      lifetime.abort();
+      forgetSeat(roomId);
+      const told = tellPeer ? peer?.sendHangUp() : null;
+      const left = leave ? Promise.race([signalling.request('cut-the-call').catch(() => {}), delay(HANGUP_WAIT_MS)]) : null;
+      await told;
+      effects['drop-peer']();
+      media.stopAll();
+      view.clearVideos();
+      await left;
+      signalling.close();
+      await goHome(notice);
+    },
+  };
+
+  // ---- the peer connection ----
+
+  function startPeer({ initiator, polite }) {
+    const connection = createPeer({
+      initiator,
+      polite,
+      iceServers: state.seat.iceServers,
+      relayOnly: view.relayOnly,
+      media,
+      signal: relay,
+      on: {
+        remoteStream: (stream) => view.showRemote(stream),
+        stateChange: (connectionState) => {
+          if (peer === connection) dispatch({ type: 'peer-state', connectionState });
+        },
+        chat: (text) => view.appendChat(state.remote?.name ?? 'Them', text, false),
+        peerState: (remoteState) => view.showRemoteState(state.remote?.name, remoteState),
+        hangUp: () => {
+          if (peer === connection) dispatch({ type: 'peer-hung-up' });
+        },
+        channelOpen: () => connection.sendState(localState()),
+        error: (err) => console.warn('negotiation', err),
+      },
+    });
+    peer = connection;
+    peerLifetime = new AbortController();
+    watchRoute(connection, {
+      connected: () => state.peer === 'connected',
+      show: (route) => view.setRoute(route),
+      signal: peerLifetime.signal,
+    });
+  }
+
+  /** Carries negotiation messages to the other person, while the seat is live. */
+  function relay({ description, candidate }) {
+    if (!state.remote) return;
+    const to = state.remote.peerId;
+    if (description) {
+      const sent = state.seatLive && signalling.send(description.type, { to, sdp: description.sdp });
+      unsent = sent ? null : description;
+    } else if (state.seatLive) {
+      signalling.send('ice-candidate', { to, candidate });
     }
   }
+
+  function flushUnsent() {
+    const description = unsent;
+    unsent = null;
+    if (description && peer?.pc.localDescription?.sdp === description.sdp) relay({ description });
+  }
+
+  /** An offer from the same peer connection as the one we talk to (or to one that has not answered yet). */
+  function sameSession(sdp) {
+    const current = peer?.remoteSessionId();
+    return !!peer && (!current || current === sessionIdOf(sdp));
+  }
+
+  const fromRemote = (peerId) => state.phase === 'call' && state.remote?.peerId === peerId;
+
+  // ---- local media ----
 
   const localState = () => ({
     audio: media.enabled.audio && !!media.track('audio'),
@@ -76,23 +239,16 @@ export function runCall({ roomId, signalling, view }) {
   });
 
   function renderToggles() {
-    const hasAudio = !!media.track('audio');
-    const hasVideo = !!media.track('video');
-    view.setToggleAvailable(controls.audio, hasAudio);
-    view.setToggleAvailable(controls.video, hasVideo);
-    view.setToggle(controls.audio, hasAudio && media.enabled.audio);
-    view.setToggle(controls.video, hasVideo && media.enabled.video);
-    view.setToggle(controls.screen, !!media.screenTrack);
-    view.setToggleAvailable(controls.screen, !!navigator.mediaDevices?.getDisplayMedia);
+    view.setToggle('audio', { available: !!media.track('audio'), on: media.enabled.audio });
+    view.setToggle('video', { available: !!media.track('video'), on: media.enabled.video });
+    view.setToggle('screen', { available: !!navigator.mediaDevices?.getDisplayMedia, on: !!media.screenTrack });
   }
 
   async function refreshDevices() {
     const { cameras, mics } = await media.devices();
-    view.fillDevices(controls.camera, cameras, media.deviceId('video'), 'Camera');
-    view.fillDevices(controls.mic, mics, media.deviceId('audio'), 'Microphone');
+    view.fillDevices('video', cameras, media.deviceId('video'));
+    view.fillDevices('audio', mics, media.deviceId('audio'));
   }
-
-  // ---- local media ----
 
   async function startMedia() {
     const problem = await media.start();
@@ -111,14 +267,14 @@ export function runCall({ roomId, signalling, view }) {
   async function sendCurrentTrack(kind) {
     const track = kind === 'video' ? media.outgoingVideo() : media.track('audio');
     try {
-      await state.peer?.sendTrack(kind, track);
+      await peer?.sendTrack(kind, track);
     } catch (err) {
       console.warn('could not switch the track being sent', err);
     }
-    state.peer?.sendState(localState());
+    peer?.sendState(localState());
   }
 
-  async function switchDevice(kind, deviceId) {
+  async function chooseDevice(kind, deviceId) {
     try {
       await media.useDevice(kind, deviceId);
       view.setMediaMessage(null);
@@ -143,335 +299,97 @@ export function runCall({ roomId, signalling, view }) {
     renderToggles();
   }
 
-  // ---- the seat ----
+  function toggle(kind) {
+    if (kind === 'screen') return toggleScreen();
+    media.setEnabled(kind, !media.enabled[kind]);
+    renderToggles();
+    peer?.sendState(localState());
+  }
 
-  async function watchRoom() {
+  function sendChat(text) {
+    if (peer?.sendChat(text)) {
+      view.appendChat('You', text, true);
+      return true;
+    }
+    view.appendChat('', 'Messages can be sent once the other person is connected.', true);
+    return false;
+  }
+
+  async function copyLink() {
     try {
-      const info = await signalling.request('room-info', { room_id: roomId, watch: true });
-      view.renderMembers(info.members);
-    } catch (err) {
-      if (err.code === 'no-such-room') end(missingRoom());
-      else console.warn('room-info failed', err);
+      await navigator.clipboard.writeText(inviteLink(roomId));
+      view.flashCopied(true);
+    } catch {
+      view.flashCopied(false);
     }
-  }
-
-  function takeSeat(ack, name) {
-    const previousIce = JSON.stringify(state.seat?.iceServers ?? null);
-    state.seat = {
-      peerId: ack.peer_id,
-      rejoinToken: ack.rejoin_token,
-      name,
-      polite: ack.polite,
-      iceServers: ack.ice_servers,
-    };
-    if (state.peer && JSON.stringify(ack.ice_servers) !== previousIce) {
-      state.peer.updateIceServers(ack.ice_servers);
-    }
-    scheduleCredentialRenewal(ack.ice_servers);
-    state.seatLive = true;
-    state.renewing = false;
-    state.phase = 'call';
-    saveSeat(roomId, { peerId: ack.peer_id, rejoinToken: ack.rejoin_token, name });
-    const [other] = ack.members;
-    state.remote = other ? { peerId: other.peer_id, name: other.name } : null;
-    view.setRemoteName(state.remote?.name);
-  }
-
-  async function join(mediaReady) {
-    const name = controls.name.value.trim();
-    if (!name) {
-      view.setLobbyError('Enter your name, so the other person knows who is calling.');
-      controls.name.focus();
-      return;
-    }
-    view.setLobbyError(null);
-    rememberName(name);
-    state.phase = 'joining';
-    view.setJoining(true);
-    render();
-    await mediaReady;
-    try {
-      const ack = await signalling.request('join', { room_id: roomId, name });
-      // The one already there makes the offer when told we arrived.
-      takeSeat(ack, name);
-    } catch (err) {
-      if (err.code === 'full-room') {
-        state.phase = 'full';
-      } else if (err.code === 'no-such-room') {
-        end(missingRoom());
-        return;
-      } else {
-        state.phase = 'lobby';
-        view.setLobbyError(err.message);
-      }
-    } finally {
-      view.setJoining(false);
-    }
-    render();
-  }
-
-  async function rejoin(mediaReady) {
-    state.seatLive = false;
-    const { seat } = state;
-    try {
-      const ack = await signalling.request('rejoin', {
-        room_id: roomId,
-        peer_id: seat.peerId,
-        rejoin_token: seat.rejoinToken,
-      });
-      const known = state.remote?.peerId;
-      takeSeat(ack, seat.name);
-      if (!state.remote || state.remote.peerId !== known) dropPeer();
-      if (state.peer) {
-        flushUnsent();
-        state.peer.recover();
-      } else if (state.remote) {
-        // A fresh page (reloaded): offer anew; the other side sees a new
-        // session and starts over with it.
-        await mediaReady;
-        startPeer({ initiator: true });
-      }
-    } catch (err) {
-      if (err.code === 'bad-token' || err.code === 'no-such-room' || err.code === 'already-joined') {
-        end({ kind: 'seat-lost', text: 'The connection was lost for too long, so you left the call.' });
-        return;
-      }
-      // No answer: try again while connected.
-      if (signalling.connected) setTimeout(() => state.phase === 'call' && !state.seatLive && rejoin(mediaReady), 1000);
-    }
-    render();
-  }
-
-  // ---- the peer connection ----
-
-  /**
-   * TURN credentials expire (`<expiry>:<peer>` usernames), and the built-in
-   * TURN server then ends the relays made with them. Shortly before,
-   * reconnect the signalling socket: the `rejoin` hands out fresh ones and
-   * the ICE restart that follows moves the call onto new relays.
-   */
-  function scheduleCredentialRenewal(iceServers) {
-    clearTimeout(state.renewalTimer);
-    const expiries = iceServers
-      .map((server) => Number.parseInt(String(server.username ?? '').split(':')[0], 10))
-      .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
-    if (!expiries.length) return;
-    const remaining = Math.min(...expiries) * 1000 - Date.now();
-    const due = remaining - Math.min(CREDENTIAL_RENEWAL_MARGIN_MS, remaining / 4);
-    state.renewalTimer = setTimeout(() => {
-      if (state.phase !== 'call' || !state.seatLive) return;
-      state.renewing = true;
-      signalling.reconnect();
-    }, Math.max(due, MIN_RENEWAL_DELAY_MS));
-  }
-
-  /** Shows whether the media goes direct or through a relay, as the connection settles. */
-  function watchRoute(peer) {
-    clearInterval(state.routeTimer);
-    state.routeTimer = setInterval(async () => {
-      if (state.peer !== peer) return;
-      try {
-        view.setRoute(state.peerState === 'connected' ? await peer.route() : null);
-      } catch {
-        view.setRoute(null);
-      }
-    }, ROUTE_CHECK_MS);
-  }
-
-  function startPeer({ initiator }) {
-    const peer = createPeer({
-      initiator,
-      iceServers: state.seat.iceServers,
-      relayOnly: controls.relayOnly.checked,
-      polite: state.seat.polite,
-      media,
-      signal: relay,
-      on: {
-        remoteStream: (stream) => view.showRemote(stream),
-        stateChange: (connectionState) => {
-          if (state.peer !== peer) return;
-          state.peerState = connectionState;
-          render();
-        },
-        chat: (text) => view.appendChat(state.remote?.name ?? 'Them', text, false),
-        peerState: (remoteState) => view.showRemoteState(state.remote?.name, remoteState),
-        channelOpen: () => peer.sendState(localState()),
-        error: (err) => console.warn('negotiation', err),
-      },
-    });
-    state.peer = peer;
-    watchRoute(peer);
-    state.peerState = 'new';
-    view.setRemoteName(state.remote?.name);
-    render();
-  }
-
-  function dropPeer() {
-    state.peer?.close();
-    state.peer = null;
-    state.peerState = 'new';
-    clearInterval(state.routeTimer);
-    view.setRoute(null);
-    view.clearRemoteState();
-  }
-
-  /** Carries negotiation messages to the other person, while the seat is live. */
-  function relay({ description, candidate }) {
-    if (!state.remote) return;
-    const to = state.remote.peerId;
-    if (description) {
-      const sent = state.seatLive && signalling.send(description.type, { to, sdp: description.sdp });
-      state.unsent = sent ? null : description;
-    } else if (state.seatLive) {
-      signalling.send('ice-candidate', { to, candidate });
-    }
-  }
-
-  function flushUnsent() {
-    const description = state.unsent;
-    state.unsent = null;
-    if (description && state.peer?.pc.localDescription?.sdp === description.sdp) relay({ description });
-  }
-
-  const fromRemote = (peerId) => state.phase === 'call' && state.remote?.peerId === peerId;
-
-  // ---- the end ----
-
-  function missingRoom() {
-    return { kind: 'missing-room', text: 'This room does not exist any more. Start a new call.' };
-  }
-
-  /**
-   * Ends the call on this page: gives the seat up (if the server can still
-   * be told), closes the peer connection, releases camera and microphone,
-   * and goes home with `notice`.
-   */
-  async function end(notice) {
-    if (state.phase === 'ended') return;
-    const leave = state.seatLive;
-    state.phase = 'ended';
-    forgetSeat(roomId);
-    clearTimeout(state.renewalTimer);
-    dropPeer();
-    media.stopAll();
-    view.clearVideos();
-    render();
-    if (leave) {
-      const timeout = new Promise((resolve) => setTimeout(resolve, HANGUP_WAIT_MS));
-      await Promise.race([signalling.request('cut-the-call').catch(() => {}), timeout]);
-    }
-    signalling.close();
-    await goHome(notice);
-  }
-
-  function hangUp() {
-    controls.hangup.disabled = true;
-    end({ kind: 'hung-up', text: 'You ended the call.' });
   }
 
   // ---- wiring ----
 
   view.setInviteLink(inviteLink(roomId));
-  controls.name.value = lastName();
-  controls.relayOnly.checked = relayOnlyChosen();
-  controls.relayOnly.addEventListener('change', () => rememberRelayOnly(controls.relayOnly.checked));
+  view.setName(lastName());
+  view.relayOnly = relayOnlyChosen();
   render();
-
-  const saved = savedSeat(roomId);
-  if (saved) {
-    // A reload during the call: take the same seat back.
-    state.seat = { ...saved, polite: false, iceServers: [] };
-    state.phase = 'call';
-    render();
-  }
   const mediaReady = startMedia();
 
-  signalling.onConnectionChange((up) => {
-    state.socketUp = up;
-    if (!up) {
-      state.seatLive = false;
-    } else if (state.phase === 'call' && state.seat) {
-      rejoin(mediaReady);
-    } else if (['lobby', 'full', 'error'].includes(state.phase)) {
-      watchRoom();
-    }
-    render();
-  });
-
-  signalling.on('members', ({ room_id: id, members }) => {
+  signalling.onConnectionChange((up) => dispatch({ type: up ? 'socket-up' : 'socket-down' }), { signal });
+  const listen = (event, handler) => signalling.on(event, handler, { signal });
+  listen('members', ({ room_id: id, members }) => {
     if (id === roomId) view.renderMembers(members);
   });
-  signalling.on('user-arrived', ({ peer_id: peerId, name }) => {
-    if (state.phase !== 'call') return;
-    state.remote = { peerId, name };
-    // We were here first: we make the offer, and we are the impolite peer.
-    state.seat.polite = false;
-    dropPeer();
-    startPeer({ initiator: true });
+  listen('user-arrived', ({ peer_id: peerId, name }) => dispatch({ type: 'user-arrived', peerId, name }));
+  listen('offer', ({ from, name, sdp }) => dispatch({ type: 'offer', from, name, sdp, sameSession: sameSession(sdp) }));
+  listen('answer', ({ from, sdp }) => {
+    if (fromRemote(from)) peer?.receive({ description: { type: 'answer', sdp } });
   });
-  signalling.on('offer', ({ from, name, sdp }) => {
-    if (state.phase !== 'call' || !state.seatLive) return;
-    state.remote = { peerId: from, name };
-    const current = state.peer?.remoteSessionId();
-    if (current && current !== sessionIdOf(sdp)) dropPeer();
-    if (!state.peer) startPeer({ initiator: false });
-    state.peer.receive({ description: { type: 'offer', sdp } });
+  listen('ice-candidate', ({ from, candidate }) => {
+    if (fromRemote(from)) peer?.receive({ candidate });
   });
-  signalling.on('answer', ({ from, sdp }) => {
-    if (fromRemote(from)) state.peer?.receive({ description: { type: 'answer', sdp } });
-  });
-  signalling.on('ice-candidate', ({ from, candidate }) => {
-    if (fromRemote(from)) state.peer?.receive({ candidate });
-  });
-  signalling.on('cut-the-call', ({ peer_id: peerId, name, reason }) => {
-    if (state.phase !== 'call' || (state.remote && state.remote.peerId !== peerId)) return;
-    end(
-      reason === 'hangup'
-        ? { kind: 'ended-by-peer', text: `${name} ended the call.` }
-        : { kind: 'peer-lost', text: `${name}'s connection was lost, so the call ended.` },
-    );
-  });
-  signalling.on('error', ({ error, message, event }) => {
+  listen('cut-the-call', ({ peer_id: peerId, name, reason }) => dispatch({ type: 'cut-the-call', peerId, name, reason }));
+  listen('error', ({ error, message, event }) => {
     console.warn(`the server refused ${event}: ${error} (${message})`);
-    if (error === 'not-joined' && state.phase === 'call' && state.seatLive) {
-      end({ kind: 'seat-lost', text: 'This call went on in another tab or window.' });
-    }
+    if (error === 'not-joined') dispatch({ type: 'seat-moved' });
   });
 
-  controls.lobbyForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    join(mediaReady);
-  });
-  controls.camera.addEventListener('change', () => switchDevice('video', controls.camera.value));
-  controls.mic.addEventListener('change', () => switchDevice('audio', controls.mic.value));
-  navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices);
-  controls.copyLink.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(inviteLink(roomId));
-      view.flashCopied(true);
-    } catch {
-      view.selectInviteLink();
-      view.flashCopied(false);
-    }
-  });
-  for (const [button, kind] of [[controls.audio, 'audio'], [controls.video, 'video']]) {
-    button.addEventListener('click', () => {
-      media.setEnabled(kind, !media.enabled[kind]);
-      renderToggles();
-      state.peer?.sendState(localState());
-    });
-  }
-  controls.screen.addEventListener('click', toggleScreen);
-  controls.hangup.addEventListener('click', hangUp);
-  controls.chatForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const text = controls.chatInput.value.trim();
-    if (!text) return;
-    if (state.peer?.sendChat(text)) {
-      view.appendChat('You', text, true);
-      controls.chatInput.value = '';
-    } else {
-      view.appendChat('', 'Messages can be sent once the other person is connected.', true);
-    }
-  });
+  view.bindActions(
+    {
+      join(name) {
+        if (!name) view.focusName();
+        dispatch({ type: 'join-requested', name });
+      },
+      hangUp: () => dispatch({ type: 'hang-up' }),
+      toggle,
+      chooseDevice,
+      sendChat,
+      copyLink,
+      relayOnlyChanged: rememberRelayOnly,
+    },
+    { signal },
+  );
+  navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices, { signal });
+}
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Named timers, each replaced when set again, all cleared when `signal` aborts. */
+function timersUntil(signal) {
+  const pending = new Map();
+  const clear = (name) => {
+    clearTimeout(pending.get(name));
+    pending.delete(name);
+  };
+  signal.addEventListener('abort', () => [...pending.keys()].forEach(clear), { once: true });
+  return {
+    set(name, ms, callback) {
+      clear(name);
+      pending.set(
+        name,
+        setTimeout(() => {
+          pending.delete(name);
+          callback();
+        }, ms),
+      );
+    },
+    clear,
+  };
 }

@@ -6,10 +6,9 @@ const STATUS_TEXT = {
   waiting: 'Waiting for the other person to join',
   connecting: 'Connecting…',
   connected: 'Connected',
-  reconnecting: 'Connection to the server lost; reconnecting…',
+  reconnecting: 'Reconnecting to the server… (the call itself goes on)',
   ended: 'The call has ended',
   full: 'This call already has everyone it can hold',
-  error: 'Something went wrong',
 };
 
 export function bindCallView(doc = document) {
@@ -18,6 +17,11 @@ export function bindCallView(doc = document) {
   const localVideo = el('local-video');
   const remoteVideo = el('remote-video');
   const remoteFigure = remoteVideo.closest('figure');
+  const nameInput = el('name-input');
+  const relayOnly = el('relay-only');
+  const chatInput = el('chat-input');
+  const toggles = { audio: el('toggle-audio'), video: el('toggle-video'), screen: el('share-screen') };
+  const deviceSelects = { video: el('camera-select'), audio: el('mic-select') };
 
   const setPressed = (button, pressed) => button.setAttribute('aria-pressed', String(pressed));
   const showText = (element, text) => {
@@ -26,26 +30,57 @@ export function bindCallView(doc = document) {
   };
 
   return {
-    controls: {
-      join: el('join-call'),
-      lobbyForm: el('lobby-form'),
-      name: el('name-input'),
-      camera: el('camera-select'),
-      mic: el('mic-select'),
-      relayOnly: el('relay-only'),
-      copyLink: el('copy-link'),
-      audio: el('toggle-audio'),
-      video: el('toggle-video'),
-      screen: el('share-screen'),
-      hangup: el('hangup'),
-      chatForm: el('chat-form'),
-      chatInput: el('chat-input'),
-      remoteVideo,
+    /**
+     * Calls the person's actions until `signal` aborts: `join(name)`,
+     * `hangUp()`, `toggle(kind)` for audio, video and screen,
+     * `chooseDevice(kind, deviceId)`, `sendChat(text)` (true once sent),
+     * `copyLink()`, `relayOnlyChanged(on)`.
+     */
+    bindActions(actions, { signal }) {
+      const on = (element, type, handler) => element.addEventListener(type, handler, { signal });
+      on(el('lobby-form'), 'submit', (event) => {
+        event.preventDefault();
+        actions.join(nameInput.value.trim());
+      });
+      on(el('hangup'), 'click', () => {
+        el('hangup').disabled = true;
+        actions.hangUp();
+      });
+      for (const [kind, button] of Object.entries(toggles)) on(button, 'click', () => actions.toggle(kind));
+      for (const [kind, select] of Object.entries(deviceSelects)) {
+        on(select, 'change', () => actions.chooseDevice(kind, select.value));
+      }
+      on(el('chat-form'), 'submit', (event) => {
+        event.preventDefault();
+        const text = chatInput.value.trim();
+        if (text && actions.sendChat(text)) chatInput.value = '';
+      });
+      on(el('copy-link'), 'click', () => actions.copyLink());
+      on(relayOnly, 'change', () => actions.relayOnlyChanged(relayOnly.checked));
     },
 
-    setStatus(state, text) {
+    /** The name field, filled with the name used last time. */
+    setName(name) {
+      nameInput.value = name;
+    },
+
+    focusName() {
+      nameInput.focus();
+    },
+
+    get relayOnly() {
+      return relayOnly.checked;
+    },
+
+    set relayOnly(on) {
+      relayOnly.checked = on;
+    },
+
+    setStatus(state) {
+      // Said again only when it changes: the line is announced to screen readers.
+      if (status.dataset.state === state && status.textContent === STATUS_TEXT[state]) return;
       status.dataset.state = state;
-      status.textContent = text ?? STATUS_TEXT[state];
+      status.textContent = STATUS_TEXT[state];
     },
 
     /** `lobby` before joining, `call` once in: which panels and controls show. */
@@ -151,7 +186,10 @@ export function bindCallView(doc = document) {
       el('invite-link').value = link;
     },
 
-    fillDevices(select, devices, selectedId, noun) {
+    /** The cameras (`video`) or microphones (`audio`) to choose from. */
+    fillDevices(kind, devices, selectedId) {
+      const select = deviceSelects[kind];
+      const noun = kind === 'video' ? 'Camera' : 'Microphone';
       const options = devices.map((device, i) => {
         const option = doc.createElement('option');
         option.value = device.deviceId;
@@ -166,12 +204,10 @@ export function bindCallView(doc = document) {
       select.disabled = !devices.length;
     },
 
-    setToggle(button, pressed) {
-      setPressed(button, pressed);
-    },
-
-    setToggleAvailable(button, available) {
-      button.disabled = !available;
+    /** Whether the audio, video or screen toggle can be used, and whether it is on. */
+    setToggle(kind, { available, on }) {
+      toggles[kind].disabled = !available;
+      setPressed(toggles[kind], available && on);
     },
 
     appendChat(who, text, mine) {
@@ -188,16 +224,14 @@ export function bindCallView(doc = document) {
       item.scrollIntoView({ block: 'nearest' });
     },
 
+    /** Says whether the invite link was copied; if not, selects it for the person to copy. */
     flashCopied(ok) {
+      if (!ok) el('invite-link').select();
       const button = el('copy-link');
       button.textContent = ok ? 'Copied' : 'Copy failed: select the link';
       setTimeout(() => {
         button.textContent = 'Copy link';
       }, 2000);
-    },
-
-    selectInviteLink() {
-      el('invite-link').select();
     },
   };
 }

@@ -101,10 +101,6 @@ export function negotiate(pc, { polite, send, onError, beforeAnswer = async () =
 
   return {
     receive,
-    /** The peer that arrived later is polite; it can change when someone new arrives. */
-    setPolite(value) {
-      polite = value;
-    },
     /** Sends the current offer again, e.g. after the signalling connection came back. */
     resendPendingOffer() {
       if (pc.signalingState === 'have-local-offer' && pc.localDescription) sendOffer(OFFER_RETRIES);

@@ -39,7 +39,8 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
   const handlers = {
     onChat: on.chat,
     onPeerState: on.peerState,
-    onOpen: () => on.channelOpen?.(),
+    onHangUp: on.hangUp,
+    onOpen: () => on.channelOpen(),
   };
   const useChannel = (dc) => {
     channel = attachChannel(dc, handlers);
@@ -78,10 +79,7 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
 
   return {
     pc,
-    remoteStream,
     receive: negotiator.receive,
-    setPolite: negotiator.setPolite,
-    resendPendingOffer: negotiator.resendPendingOffer,
 
     /** The session id of the other side's peer connection, once known. */
     remoteSessionId() {
@@ -129,6 +127,7 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
 
     sendChat: (text) => channel?.sendChat(text) ?? false,
     sendState: (state) => channel?.sendState(state) ?? false,
+    sendHangUp: async () => channel?.sendHangUp(),
 
     close() {
       negotiator.stop();

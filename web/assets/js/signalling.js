@@ -1,5 +1,6 @@
 // The Socket.IO connection to the server: requests with acknowledgements,
-// fire-and-forget relays, and server events. Reconnects by itself.
+// fire-and-forget relays, and server events. Reconnects by itself, for as
+// long as it takes, until it is closed: the call does not depend on it.
 
 import { io } from '../vendor/socket.io-client/socket.io.esm.min.js';
 
@@ -51,16 +52,31 @@ export function connectSignalling() {
       return true;
     },
 
-    /** Listens for a server event; returns the function that stops listening. */
-    on(event, handler) {
+    /** Listens for a server event until `signal` aborts. */
+    on(event, handler, { signal }) {
       socket.on(event, handler);
-      return () => socket.off(event, handler);
+      signal.addEventListener('abort', () => socket.off(event, handler), { once: true });
     },
 
-    /** Calls `handler(true)` on every (re)connection and `handler(false)` on every drop. */
-    onConnectionChange(handler) {
-      socket.on('connect', () => handler(true));
-      socket.on('disconnect', () => handler(false));
+    /** Calls `handler(true)` on every (re)connection and `handler(false)` on every drop, until `signal` aborts. */
+    onConnectionChange(handler, { signal }) {
+      const up = () => handler(true);
+      const down = (reason) => {
+        handler(false);
+        // A server that closes the connection itself (it is stopping) is
+        // not retried by Socket.IO; this page keeps trying all the same.
+        if (reason === 'io server disconnect') socket.connect();
+      };
+      socket.on('connect', up);
+      socket.on('disconnect', down);
+      signal.addEventListener(
+        'abort',
+        () => {
+          socket.off('connect', up);
+          socket.off('disconnect', down);
+        },
+        { once: true },
+      );
     },
 
     /** Drops the connection and makes a new one at once (the server keeps the seat meanwhile). */
