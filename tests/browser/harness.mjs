@@ -4,9 +4,10 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -20,10 +21,12 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Starts the server binary with `args` (listening on `listen`, run through
- * `wrap`, e.g. `ip netns exec NAME`); resolves once it prints its address.
+ * `wrap`, e.g. `ip netns exec NAME`, keeping its secrets in `stateDir`, a
+ * fresh directory by default); resolves once it prints its address.
+ * `stop()` asks it to stop (SIGTERM), `kill()` kills it (SIGKILL).
  */
-export async function startServer(args = [], { listen = '127.0.0.1:0', wrap = [] } = {}) {
-  const command = [...wrap, SERVER_BINARY, '--listen', listen, '--log-level', 'warn', ...args];
+export async function startServer(args = [], { listen = '127.0.0.1:0', wrap = [], stateDir = freshDir('state') } = {}) {
+  const command = [...wrap, SERVER_BINARY, '--listen', listen, '--state-dir', stateDir, '--log-level', 'warn', ...args];
   const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const url = await new Promise((resolveUrl, reject) => {
@@ -38,13 +41,39 @@ export async function startServer(args = [], { listen = '127.0.0.1:0', wrap = []
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
+  const ending = (signal) => async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
       await once(child, 'exit');
-    },
+    }
   };
+  return { url, stateDir, stop: ending('SIGTERM'), kill: ending('SIGKILL') };
+}
+
+/** A new empty directory under the system's temporary directory. */
+export function freshDir(what) {
+  return mkdtempSync(join(tmpdir(), `duet-${what}-`));
+}
+
+/**
+ * A server that can be stopped and started again on the same port with the
+ * same state directory, as a service manager would: `stop()`/`kill()` end
+ * the running one, `start()` starts the next.
+ */
+export async function restartableServer(args = []) {
+  const listen = `127.0.0.1:${await freePort('tcp')}`;
+  const stateDir = freshDir('state');
+  let current = null;
+  const handle = {
+    url: `http://${listen}`,
+    async start() {
+      current = await startServer(args, { listen, stateDir });
+    },
+    stop: () => current.stop(),
+    kill: () => current.kill(),
+  };
+  await handle.start();
+  return handle;
 }
 
 export const CHROMIUM_ARGS = [
@@ -166,12 +195,18 @@ export async function waitForStatus(page, state, timeout = 20_000) {
 
 /**
  * A TCP proxy in front of the server. `cut()` drops every connection through
- * it, as a network blip would; new connections pass again at once.
+ * it, as a network blip would; new connections pass again at once. `block()`
+ * drops them and refuses new ones until `unblock()`, as a longer outage does.
  */
 export async function startProxy(targetUrl) {
   const target = new URL(targetUrl);
   const open = new Set();
+  let blocked = false;
   const server = net.createServer((client) => {
+    if (blocked) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(Number(target.port), target.hostname);
     open.add(client);
     open.add(upstream);
@@ -193,6 +228,13 @@ export async function startProxy(targetUrl) {
     cut() {
       for (const socket of open) socket.destroy();
       open.clear();
+    },
+    block() {
+      blocked = true;
+      this.cut();
+    },
+    unblock() {
+      blocked = false;
     },
     close() {
       server.close();

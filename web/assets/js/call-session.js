@@ -5,8 +5,8 @@
 // the camera and microphone, and the view.
 
 import { initialState, PEER_LOST_MS, statusOf, step } from './call-state.js';
+import { callMedia } from './call-media.js';
 import { renewalDelay } from './credentials.js';
-import { explainMediaError, LocalMedia } from './media.js';
 import { goHome } from './navigation.js';
 import { sessionIdOf } from './negotiation.js';
 import { createPeer } from './peer.js';
@@ -30,13 +30,13 @@ export function runCall({ roomId, signalling, view }) {
   const lifetime = new AbortController();
   const { signal } = lifetime;
   const timers = timersUntil(signal);
-  const media = new LocalMedia({ onTrackChange: (kind) => onLocalTrackChange(kind) });
   let state = initialState(savedSeat(roomId));
   /** The peer connection to the other person, and what lives as long as it. */
   let peer = null;
   let peerLifetime = null;
   /** A description that could not be sent while the seat was not live. */
   let unsent = null;
+  const local = callMedia({ view, currentPeer: () => peer });
 
   function dispatch(event) {
     const result = step(state, event);
@@ -60,7 +60,7 @@ export function runCall({ roomId, signalling, view }) {
   const effects = {
     async join({ name }) {
       rememberName(name);
-      await mediaReady;
+      await local.ready;
       try {
         dispatch({ type: 'joined', ack: await ask('join', { name }), name });
       } catch (err) {
@@ -70,7 +70,7 @@ export function runCall({ roomId, signalling, view }) {
 
     async rejoin({ seat }) {
       // A fresh page offers as soon as it is back: with its camera, then.
-      if (!peer) await mediaReady;
+      if (!peer) await local.ready;
       try {
         dispatch({ type: 'rejoined', ack: await ask('rejoin', { peer_id: seat.peerId, rejoin_token: seat.rejoinToken }) });
       } catch (err) {
@@ -163,7 +163,7 @@ export function runCall({ roomId, signalling, view }) {
       const left = leave ? Promise.race([signalling.request('cut-the-call').catch(() => {}), delay(HANGUP_WAIT_MS)]) : null;
       await told;
       effects['drop-peer']();
-      media.stopAll();
+      local.media.stopAll();
       view.clearVideos();
       await left;
       signalling.close();
@@ -179,7 +179,7 @@ export function runCall({ roomId, signalling, view }) {
       polite,
       iceServers: state.seat.iceServers,
       relayOnly: view.relayOnly,
-      media,
+      media: local.media,
       signal: relay,
       on: {
         remoteStream: (stream) => view.showRemote(stream),
@@ -191,7 +191,7 @@ export function runCall({ roomId, signalling, view }) {
         hangUp: () => {
           if (peer === connection) dispatch({ type: 'peer-hung-up' });
         },
-        channelOpen: () => connection.sendState(localState()),
+        channelOpen: () => connection.sendState(local.localState()),
         error: (err) => console.warn('negotiation', err),
       },
     });
@@ -230,81 +230,7 @@ export function runCall({ roomId, signalling, view }) {
 
   const fromRemote = (peerId) => state.phase === 'call' && state.remote?.peerId === peerId;
 
-  // ---- local media ----
-
-  const localState = () => ({
-    audio: media.enabled.audio && !!media.track('audio'),
-    video: media.enabled.video && !!media.track('video'),
-    screen: !!media.screenTrack,
-  });
-
-  function renderToggles() {
-    view.setToggle('audio', { available: !!media.track('audio'), on: media.enabled.audio });
-    view.setToggle('video', { available: !!media.track('video'), on: media.enabled.video });
-    view.setToggle('screen', { available: !!navigator.mediaDevices?.getDisplayMedia, on: !!media.screenTrack });
-  }
-
-  async function refreshDevices() {
-    const { cameras, mics } = await media.devices();
-    view.fillDevices('video', cameras, media.deviceId('video'));
-    view.fillDevices('audio', mics, media.deviceId('audio'));
-  }
-
-  async function startMedia() {
-    const problem = await media.start();
-    view.setMediaMessage(problem);
-    view.showLocal(media.stream);
-    renderToggles();
-    await refreshDevices();
-  }
-
-  async function onLocalTrackChange(kind) {
-    view.showLocal(media.stream);
-    renderToggles();
-    await sendCurrentTrack(kind);
-  }
-
-  async function sendCurrentTrack(kind) {
-    const track = kind === 'video' ? media.outgoingVideo() : media.track('audio');
-    try {
-      await peer?.sendTrack(kind, track);
-    } catch (err) {
-      console.warn('could not switch the track being sent', err);
-    }
-    peer?.sendState(localState());
-  }
-
-  async function chooseDevice(kind, deviceId) {
-    try {
-      await media.useDevice(kind, deviceId);
-      view.setMediaMessage(null);
-    } catch (err) {
-      view.setMediaMessage(explainMediaError(err, kind === 'audio' ? 'microphone' : 'camera'));
-    }
-    await refreshDevices();
-  }
-
-  async function toggleScreen() {
-    if (media.screenTrack) {
-      media.stopScreen();
-    } else {
-      try {
-        await media.shareScreen(() => sendCurrentTrack('video').then(renderToggles));
-      } catch (err) {
-        // Cancelling the browser's picker is not worth a message.
-        if (err.name !== 'NotAllowedError') view.setMediaMessage(explainMediaError(err, 'screen'));
-      }
-    }
-    await sendCurrentTrack('video');
-    renderToggles();
-  }
-
-  function toggle(kind) {
-    if (kind === 'screen') return toggleScreen();
-    media.setEnabled(kind, !media.enabled[kind]);
-    renderToggles();
-    peer?.sendState(localState());
-  }
+  // ---- the person's actions ----
 
   function sendChat(text) {
     if (peer?.sendChat(text)) {
@@ -330,7 +256,6 @@ export function runCall({ roomId, signalling, view }) {
   view.setName(lastName());
   view.relayOnly = relayOnlyChosen();
   render();
-  const mediaReady = startMedia();
 
   signalling.onConnectionChange((up) => dispatch({ type: up ? 'socket-up' : 'socket-down' }), { signal });
   const listen = (event, handler) => signalling.on(event, handler, { signal });
@@ -358,15 +283,15 @@ export function runCall({ roomId, signalling, view }) {
         dispatch({ type: 'join-requested', name });
       },
       hangUp: () => dispatch({ type: 'hang-up' }),
-      toggle,
-      chooseDevice,
+      toggle: local.toggle,
+      chooseDevice: local.chooseDevice,
       sendChat,
       copyLink,
       relayOnlyChanged: rememberRelayOnly,
     },
     { signal },
   );
-  navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices, { signal });
+  navigator.mediaDevices?.addEventListener?.('devicechange', local.refreshDevices, { signal });
 }
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

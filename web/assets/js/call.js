@@ -3,12 +3,13 @@
 
 import { bindCallView } from './call-view.js';
 import { runCall } from './call-session.js';
-import { goHome } from './navigation.js';
+import { goHome, prepareHome } from './navigation.js';
 import { roomIdFromPath } from './rooms.js';
 import { connectSignalling } from './signalling.js';
 
 const roomId = roomIdFromPath(location.pathname);
 if (roomId) {
+  prepareHome();
   runCall({ roomId, signalling: connectSignalling(), view: bindCallView(document) });
 } else {
   goHome({ kind: 'missing-room', text: 'That link does not name a room.' });
