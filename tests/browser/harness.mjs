@@ -58,15 +58,17 @@ export function freshDir(what) {
 /**
  * A server that can be stopped and started again on the same port with the
  * same state directory, as a service manager would: `stop()`/`kill()` end
- * the running one, `start()` starts the next.
+ * the running one, `start()` starts the next (`start({ lostState: true })`:
+ * with a new state directory, as if the old one had been lost).
  */
 export async function restartableServer(args = []) {
   const listen = `127.0.0.1:${await freePort('tcp')}`;
-  const stateDir = freshDir('state');
+  let stateDir = freshDir('state');
   let current = null;
   const handle = {
     url: `http://${listen}`,
-    async start() {
+    async start({ lostState = false } = {}) {
+      if (lostState) stateDir = freshDir('state');
       current = await startServer(args, { listen, stateDir });
     },
     stop: () => current.stop(),

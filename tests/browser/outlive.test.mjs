@@ -286,6 +286,27 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
     });
   });
 
+  it('a server that lost its state: the pages sit down again and the call goes on in a new connection', async () => {
+    await withCall([], async (server, people) => {
+      const [ada, bob] = people;
+      await server.kill();
+      await server.start({ lostState: true });
+      for (const { page } of people) {
+        await eventually(
+          async () => (await page.evaluate(() => window.__test.peerConnections.length)) === 2,
+          { what: 'a new peer connection', timeout: BACK_WITHIN_MS },
+        );
+        await waitForStatus(page, 'connected', BACK_WITHIN_MS);
+        await eventually(async () => (await mediaStats(page)).framesDecoded > 10, { what: 'frames again' });
+        await assertMediaFlows(page);
+        const seen = await watched(page);
+        assert.ok(!seen.statuses.includes('ended'), `never ended: ${seen.statuses}`);
+      }
+      await chatBothWays(ada, bob);
+      await hangUpReachesAda(people);
+    });
+  });
+
   it('a hang-up while the server is down still reaches the other page', async () => {
     await withCall([], async (server, people) => {
       await server.kill();
