@@ -54,7 +54,7 @@ pub struct SeatTicket {
     /// When the seat was first taken: a room made again from tickets keeps
     /// its join order, and so who is the polite peer.
     pub joined_at: JoinedAt,
-    /// From then on the ticket is refused (kept to the second).
+    /// From then on the ticket is refused (kept to the millisecond).
     pub expires: SystemTime,
 }
 
@@ -82,7 +82,9 @@ struct Claims<'a> {
     /// A name may need escapes in JSON, so it is not always borrowed.
     #[serde(borrow)]
     n: Cow<'a, str>,
+    /// When the seat was first taken, Unix milliseconds.
     j: u64,
+    /// When the ticket expires, Unix milliseconds.
     e: u64,
 }
 
@@ -112,7 +114,7 @@ impl TicketKey {
             p: ticket.peer_id.as_str().into(),
             n: ticket.name.as_str().into(),
             j: ticket.joined_at.0,
-            e: unix_seconds(ticket.expires),
+            e: unix_millis(ticket.expires),
         };
         let body = BASE64URL.encode(serde_json::to_vec(&claims).expect("claims serialise"));
         let tag = BASE64URL.encode(hmac::sign(&self.0, body.as_bytes()));
@@ -127,7 +129,7 @@ impl TicketKey {
         hmac::verify(&self.0, body.as_bytes(), &tag).map_err(|_| BadTicket::Forged)?;
         let json = BASE64URL.decode(body).map_err(|_| BadTicket::Malformed)?;
         let claims: Claims<'_> = serde_json::from_slice(&json).map_err(|_| BadTicket::Malformed)?;
-        if claims.e <= unix_seconds(now) {
+        if claims.e <= unix_millis(now) {
             return Err(BadTicket::Expired);
         }
         // Signed by us, so these parse; a failure means a secret was reused
@@ -137,13 +139,14 @@ impl TicketKey {
             peer_id: PeerId::from_client(&claims.p),
             name: PeerName::parse(&claims.n).map_err(|_| BadTicket::Forged)?,
             joined_at: JoinedAt(claims.j),
-            expires: UNIX_EPOCH + Duration::from_secs(claims.e),
+            expires: UNIX_EPOCH + Duration::from_millis(claims.e),
         })
     }
 }
 
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -171,7 +174,11 @@ mod tests {
         let key = TicketKey::new(b"0123456789abcdef0123456789abcdef");
         let seat = seat(at(1_700_000_000) + DAY);
         let token = key.issue(&seat);
-        assert_eq!(key.check(&token, at(1_700_000_000 + 3600)), Ok(seat));
+        assert_eq!(key.check(&token, at(1_700_000_000 + 3600)), Ok(seat.clone()));
+        assert!(
+            key.check(&token, seat.expires - Duration::from_millis(1)).is_ok(),
+            "to the millisecond"
+        );
         assert_eq!(
             key.check(&token, at(1_700_000_000 + 24 * 3600)),
             Err(BadTicket::Expired)
@@ -194,7 +201,10 @@ mod tests {
         let token = key.issue(&seat(now + DAY));
         let (body, tag) = token.as_str().split_once('.').unwrap();
         let claims = String::from_utf8(BASE64URL.decode(body).unwrap()).unwrap();
-        let longer = claims.replace(&format!("\"e\":{}", unix_seconds(now + DAY)), "\"e\":9999999999");
+        let longer = claims.replace(
+            &format!("\"e\":{}", unix_millis(now + DAY)),
+            "\"e\":9999999999999",
+        );
         assert_ne!(longer, claims);
         let forged = format!("{}.{tag}", BASE64URL.encode(longer));
         assert_eq!(

@@ -151,6 +151,19 @@ describe('a call outlives its signalling', () => {
     assert.match(effects[0].notice.text, /Ada/);
   });
 
+  it('someone who lost the server before the connection was made is waited for', () => {
+    const { state, effects } = run(
+      initialState(),
+      { type: 'socket-up' },
+      { type: 'join-requested', name: 'Bob' },
+      { type: 'joined', ack: ack({ members: [ADA], polite: true }), name: 'Bob' },
+      { type: 'cut-the-call', peerId: 'ada-peer', name: 'Ada', reason: 'disconnected' },
+    );
+    assert.equal(statusOf(state), 'waiting');
+    assert.ok(!kinds(effects).includes('end'));
+    assert.ok(!kinds(effects).includes('watch-peer-lost'));
+  });
+
   it('the other person coming back in time stops the countdown', () => {
     const { state, effects } = run(
       connectedCall(),

@@ -175,6 +175,27 @@ export async function eventually(check, { timeout = 20_000, interval = 200, what
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/** Waits until media flows into `page` again (after an outage that may stall it for a while). */
+export async function mediaFlowsAgain(page, { timeout = 20_000, what = 'media flowing again' } = {}) {
+  await eventually(
+    async () => {
+      try {
+        await assertMediaFlows(page, { window: 1000 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { timeout, what },
+  );
+}
+
+/** A new room on `serverUrl`; its call page's address as seen through `via` (a proxy), by default the server itself. */
+export async function newRoomUrl(serverUrl, via = serverUrl) {
+  const response = await fetch(`${serverUrl}/api/rooms`, { method: 'POST', body: '{}' });
+  return `${via}${(await response.json()).url}`;
+}
+
 /** Asserts that media keeps flowing into `page`: decoded video frames and audio packets both grow. */
 export async function assertMediaFlows(page, { window = 1500 } = {}) {
   const before = await mediaStats(page);

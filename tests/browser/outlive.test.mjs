@@ -14,7 +14,9 @@ import {
   freePort,
   joinBoth,
   launchBrowser,
+  mediaFlowsAgain,
   mediaStats,
+  newRoomUrl,
   person,
   restartableServer,
   startProxy,
@@ -92,11 +94,6 @@ async function callOfTwo(browser, roomUrl) {
     await page.evaluate(watchCall);
   }
   return people;
-}
-
-async function newRoom(serverUrl) {
-  const response = await fetch(`${serverUrl}/api/rooms`, { method: 'POST', body: '{}' });
-  return (await response.json()).url;
 }
 
 /**
@@ -187,7 +184,7 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
   /** Runs `scenario(server, people)` on a fresh restartable server with a call in progress. */
   async function withCall(args, scenario) {
     const server = await restartableServer(args);
-    const people = await callOfTwo(browser, `${server.url}${await newRoom(server.url)}`);
+    const people = await callOfTwo(browser, await newRoomUrl(server.url));
     try {
       await scenario(server, people);
     } finally {
@@ -218,34 +215,38 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
     });
   });
 
-  it('the signalling cut for longer than the reconnect grace', async () => {
-    const server = await startServer(['--reconnect-grace', '3s']);
+  /** Runs `scenario(server, proxy, people)` with a call whose pages reach the server through a proxy. */
+  async function withProxiedCall(args, scenario) {
+    const server = await startServer(args);
     const proxy = await startProxy(server.url);
-    const people = await callOfTwo(browser, `${proxy.url}${await newRoom(server.url)}`);
+    const people = await callOfTwo(browser, await newRoomUrl(server.url, proxy.url));
     try {
-      await rideOut(people, async () => {
-        proxy.block();
-        // Past the grace: the server frees both seats and forgets who sat there.
-        await eventually(async () => {
-          const rooms = await (await fetch(`${server.url}/metrics`)).text();
-          return /^\S*peers 0$/m.test(rooms);
-        }, { what: 'both seats freed', timeout: 15_000 });
-        await new Promise((r) => setTimeout(r, 3000));
-        proxy.unblock();
-      });
-      await hangUpReachesAda(people);
+      await scenario(server, proxy, people);
     } finally {
       for (const { context } of people) await context.close();
       proxy.close();
       await server.stop();
     }
+  }
+
+  it('the signalling cut for longer than the reconnect grace', async () => {
+    await withProxiedCall(['--reconnect-grace', '3s'], async (server, proxy, people) => {
+      await rideOut(people, async () => {
+        proxy.block();
+        // Past the grace: the server frees both seats and forgets who sat there.
+        await eventually(async () => /^\S*peers 0$/m.test(await (await fetch(`${server.url}/metrics`)).text()), {
+          what: 'both seats freed',
+          timeout: 15_000,
+        });
+        await new Promise((r) => setTimeout(r, 3000));
+        proxy.unblock();
+      });
+      await hangUpReachesAda(people);
+    });
   });
 
   it('the signalling cut for less than the reconnect grace', async () => {
-    const server = await startServer(['--reconnect-grace', '20s']);
-    const proxy = await startProxy(server.url);
-    const people = await callOfTwo(browser, `${proxy.url}${await newRoom(server.url)}`);
-    try {
+    await withProxiedCall(['--reconnect-grace', '20s'], async (server, proxy, people) => {
       await rideOut(people, async () => {
         proxy.block();
         for (const { page } of people) await waitForStatus(page, 'reconnecting', 5000);
@@ -253,11 +254,7 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
         proxy.unblock();
       });
       await hangUpReachesAda(people);
-    } finally {
-      for (const { context } of people) await context.close();
-      proxy.close();
-      await server.stop();
-    }
+    });
   });
 
   it('a page reloaded after the server restarted takes its seat back and the call connects again', async () => {
@@ -269,17 +266,7 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
       await bob.page.reload();
       for (const { page } of people) {
         await waitForStatus(page, 'connected', BACK_WITHIN_MS);
-        await eventually(
-          async () => {
-            try {
-              await assertMediaFlows(page, { window: 1000 });
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          { what: 'media both ways after the reload' },
-        );
+        await mediaFlowsAgain(page, { what: 'media both ways after the reload' });
       }
       await chatBothWays(ada, bob);
       await hangUpReachesAda(people);
@@ -321,7 +308,7 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
     const server = await restartableServer(args);
     const people = [await person(browser, 'Ada'), await person(browser, 'Bob')];
     try {
-      await joinBoth(people, `${server.url}${await newRoom(server.url)}`, { relayOnly: true });
+      await joinBoth(people, await newRoomUrl(server.url), { relayOnly: true });
       const relayed = async (page) => {
         const stats = await mediaStats(page);
         return stats.localType === 'relay' && stats.remoteType === 'relay' ? stats : null;
@@ -336,18 +323,9 @@ describe('a call outlives its server', { timeout: 600_000 }, () => {
       // The relays died with the server: the pages take fresh credentials
       // from their rejoin and restart ICE onto new relays.
       for (const { page } of people) {
-        await eventually(
-          async () => {
-            if ((await status(page)) !== 'connected' || !(await relayed(page))) return false;
-            try {
-              await assertMediaFlows(page, { window: 1000 });
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          { what: 'media relayed again after the restart', timeout: 45_000 },
-        );
+        await waitForStatus(page, 'connected', 45_000);
+        await eventually(() => relayed(page), { what: 'relayed again', timeout: 45_000 });
+        await mediaFlowsAgain(page, { what: 'media relayed again after the restart', timeout: 45_000 });
         assert.equal(await page.evaluate(() => window.__test.peerConnections.length), 1, 'the same RTCPeerConnection');
       }
       await hangUpReachesAda(people);

@@ -10,6 +10,7 @@ import {
   joinBoth,
   launchBrowser,
   mediaStats,
+  newRoomUrl,
   person,
   startCoturn,
   startServer,
@@ -18,18 +19,13 @@ import {
 
 const SECRET = 'browser-test-shared-secret';
 
-async function newRoom(serverUrl) {
-  const response = await fetch(`${serverUrl}/api/rooms`, { method: 'POST', body: '{}' });
-  return `${serverUrl}${(await response.json()).url}`;
-}
-
 /**
  * Two people call with "always relay" on; both sides' selected pairs must be
  * relay-to-relay, on relay ports in `relayPorts`.
  */
 async function relayedCall(browser, serverUrl, relayPorts) {
   const people = [await person(browser, 'Ada'), await person(browser, 'Bob')];
-  await joinBoth(people, await newRoom(serverUrl), { relayOnly: true });
+  await joinBoth(people, await newRoomUrl(serverUrl), { relayOnly: true });
   for (const { page } of people) {
     await waitForStatus(page, 'connected', 30_000);
     await eventually(async () => (await mediaStats(page)).framesDecoded > 5, { what: 'frames through the relay' });
@@ -91,7 +87,7 @@ describe('calls through a TURN relay', { timeout: 180_000 }, () => {
     ]);
     const people = [await person(browser, 'Ada'), await person(browser, 'Bob')];
     try {
-      await joinBoth(people, await newRoom(server.url), { relayOnly: true });
+      await joinBoth(people, await newRoomUrl(server.url), { relayOnly: true });
       const username = (page) =>
         page.evaluate(() => {
           const pc = window.__test.peerConnections.filter((p) => p.connectionState !== 'closed').at(-1);
@@ -122,7 +118,7 @@ describe('calls through a TURN relay', { timeout: 180_000 }, () => {
     const server = await startServer();
     try {
       const ada = await person(browser, 'Ada');
-      const url = await newRoom(server.url);
+      const url = await newRoomUrl(server.url);
       await ada.page.goto(url);
       await ada.page.getByTestId('relay-only').check();
       await ada.page.reload();

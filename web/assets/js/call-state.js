@@ -67,7 +67,7 @@ const ended = (state, notice, { leave = state.seatLive, tellPeer = false } = {})
 
 const endedBy = (name) => ({ kind: 'ended-by-peer', text: `${name || 'The other person'} ended the call.` });
 
-export const missingRoom = { kind: 'missing-room', text: 'This room does not exist any more. Start a new call.' };
+const missingRoom = { kind: 'missing-room', text: 'This room does not exist any more. Start a new call.' };
 
 function seatFrom(ack, name, polite) {
   return { peerId: ack.peer_id, rejoinToken: ack.rejoin_token, name, polite, iceServers: ack.ice_servers };
@@ -217,6 +217,8 @@ const handlers = {
   'cut-the-call'(state, { peerId, name, reason }) {
     if (state.phase !== 'call' || state.remote?.peerId !== peerId) return { state };
     if (reason === 'hangup') return ended(state, endedBy(name));
+    // Not connected to them yet: wait in the room for them, or for someone else.
+    if (state.peer === 'none') return { state: { ...state, remote: null, remoteOnServer: false } };
     // They lost the server; their media may still be flowing.
     return { state: { ...state, remoteOnServer: false } };
   },
