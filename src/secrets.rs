@@ -119,8 +119,9 @@ impl Secrets {
                     error = %e,
                     "no state directory (set --state-dir): secrets last until the server stops, so calls in progress will not survive a restart"
                 );
+                let rejoin = rejoin.map_or_else(fresh_secret, |secret| secret.0.clone());
                 Ok(Self {
-                    tickets: TicketKey::new(fresh_secret().as_bytes()),
+                    tickets: TicketKey::new(rejoin.as_bytes()),
                     turn: turn.cloned().unwrap_or_else(TurnSecret::generate),
                     kept_in: None,
                 })
@@ -274,9 +275,21 @@ mod tests {
     fn a_chosen_directory_that_cannot_be_used_stops_the_server_and_a_default_one_does_not() {
         let nowhere = PathBuf::from("/proc/no/such/dir");
         assert!(Secrets::load(&StateDir::Chosen(nowhere.clone()), None, None).is_err());
-        let fallback = Secrets::load(&StateDir::Default(Some(nowhere)), None, None).unwrap();
+        let fallback = Secrets::load(&StateDir::Default(Some(nowhere.clone())), None, None).unwrap();
         assert!(fallback.kept_in.is_none());
         assert!(Secrets::load(&StateDir::Default(None), None, None).is_ok());
+
+        let rejoin: RejoinSecret = "a shared rejoin secret".parse().unwrap();
+        let turn: TurnSecret = "a shared turn secret".parse().unwrap();
+        let (one, two) = (
+            Secrets::load(&StateDir::Default(Some(nowhere)), Some(&rejoin), None).unwrap(),
+            Secrets::load(&StateDir::Default(None), Some(&rejoin), Some(&turn)).unwrap(),
+        );
+        let token = one.tickets.issue(&ticket());
+        assert!(
+            two.tickets.check(&token, SystemTime::now()).is_ok(),
+            "a configured secret is used even without a state directory"
+        );
     }
 
     #[test]
