@@ -3,6 +3,7 @@
 //! parsed into one of these before any other layer sees it, so the rest of the
 //! code never re-checks.
 
+mod client_addr;
 mod ice_server;
 mod peer_name;
 mod random;
@@ -10,6 +11,7 @@ mod room_id;
 mod ticket;
 mod tokens;
 
+pub use client_addr::ClientAddr;
 pub use ice_server::{IceServer, InvalidIceServer};
 pub use peer_name::{InvalidName, PeerName};
 pub use room_id::{InvalidRoomId, RoomId};

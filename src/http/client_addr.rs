@@ -11,14 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
 
-/// The client of a request (or of a Socket.IO connection, which keeps its
-/// handshake's extensions).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddr {
-    pub ip: IpAddr,
-    /// Reached over HTTPS: ours, or a trusted proxy's.
-    pub secure: bool,
-}
+use crate::domain::ClientAddr;
 
 #[derive(Clone, Debug, Default)]
 pub struct Proxies {

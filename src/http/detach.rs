@@ -9,7 +9,7 @@
 //! Only the headers something reads are copied: a browser sends a dozen
 //! more (user agent, languages, extensions...), about 1 KiB per connection
 //! that nothing would ever look at again. Who the client is was settled
-//! before this point ([`super::ClientAddr`]).
+//! before this point ([`crate::domain::ClientAddr`]).
 
 use axum::extract::{OriginalUri, Request};
 

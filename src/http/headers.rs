@@ -5,7 +5,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::ClientAddr;
+use crate::domain::ClientAddr;
 
 /// Only the app's own scripts and styles; media from the camera and from the
 /// peer connection; no framing.

@@ -48,6 +48,6 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
-pub use client_addr::{ClientAddr, Proxies, resolve_client};
+pub use client_addr::{Proxies, resolve_client};
 pub use detach::detach_from_read_buffer;
 pub use headers::security_headers;

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use qrcode::QrCode;
 use qrcode::render::svg;
 
-use super::ClientAddr;
+use crate::domain::ClientAddr;
 use crate::domain::RoomId;
 
 /// `GET /r/{room_id}/qr.svg`: the link the page is on, as the browser

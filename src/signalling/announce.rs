@@ -1,6 +1,7 @@
 //! The events the server sends to people other than the one who asked.
 
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 
 use super::audience;
 use super::payloads::{CutTheCall, Members, UserArrived};
@@ -24,7 +25,7 @@ impl Departure {
 }
 
 /// Tells the others in the room that someone took a seat.
-pub async fn arrival(io: &SocketIo, room_id: &RoomId, seated: &Seated) {
+pub async fn arrival<A: Adapter>(io: &SocketIo<A>, room_id: &RoomId, seated: &Seated) {
     let others: Vec<String> = seated
         .others()
         .iter()
@@ -41,7 +42,7 @@ pub async fn arrival(io: &SocketIo, room_id: &RoomId, seated: &Seated) {
 }
 
 /// Tells the room that someone left, and who is still there.
-pub async fn departure(io: &SocketIo, vacated: &Vacated, why: Departure) {
+pub async fn departure<A: Adapter>(io: &SocketIo<A>, vacated: &Vacated, why: Departure) {
     let cut = CutTheCall {
         peer_id: &vacated.member.peer_id,
         name: &vacated.member.name,
@@ -58,12 +59,17 @@ pub async fn departure(io: &SocketIo, vacated: &Vacated, why: Departure) {
 }
 
 /// Sends the member list to the members of the room and its watchers.
-pub async fn members(io: &SocketIo, room_id: &RoomId, members: &[Member]) {
+pub async fn members<A: Adapter>(io: &SocketIo<A>, room_id: &RoomId, members: &[Member]) {
     let audience = vec![audience::members(room_id), audience::watchers(room_id)];
     emit(io, audience, "members", &Members { room_id, members }).await;
 }
 
-pub async fn emit<T: serde::Serialize + ?Sized>(io: &SocketIo, rooms: Vec<String>, event: &str, data: &T) {
+pub async fn emit<A: Adapter, T: serde::Serialize + ?Sized>(
+    io: &SocketIo<A>,
+    rooms: Vec<String>,
+    event: &str,
+    data: &T,
+) {
     if let Err(e) = io.to(rooms).emit(event, data).await {
         // A recipient that just went away; its seat logic runs on disconnect.
         tracing::debug!(error = %e, event, "event not delivered to every recipient");

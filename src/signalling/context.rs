@@ -4,45 +4,46 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 
-use super::Hub;
 use super::error::SignalError;
+use super::hub::Hub;
 use super::payloads::{ErrorEvent, Failed, Nothing, Ok};
 use super::session::Session;
 use crate::store::StoreError;
 
-pub struct EventContext {
-    pub socket: SocketRef,
-    pub io: SocketIo,
+pub struct EventContext<A: Adapter> {
+    pub socket: SocketRef<A>,
+    pub io: SocketIo<A>,
     pub hub: Arc<Hub>,
     pub session: Arc<Session>,
     /// The event name as the client sent it, for the `error` event.
-    pub event: String,
-    reply: Mutex<Reply>,
+    pub name: String,
+    reply: Mutex<Reply<A>>,
 }
 
-enum Reply {
+enum Reply<A: Adapter> {
     /// Not answered yet; the sender is there if the client asked for an ack.
-    Pending(Option<AckSender>),
+    Pending(Option<AckSender<A>>),
     Answered,
 }
 
-impl EventContext {
+impl<A: Adapter> EventContext<A> {
     pub fn new(
-        socket: SocketRef,
-        io: SocketIo,
+        socket: SocketRef<A>,
+        io: SocketIo<A>,
         hub: Arc<Hub>,
         session: Arc<Session>,
-        event: String,
-        ack: Option<AckSender>,
+        name: String,
+        ack: Option<AckSender<A>>,
     ) -> Self {
         Self {
             socket,
             io,
             hub,
             session,
-            event,
+            name,
             reply: Mutex::new(Reply::Pending(ack)),
         }
     }
@@ -66,11 +67,11 @@ impl EventContext {
     }
 
     fn fail(&self, error: &SignalError) {
-        self.hub.metrics.error_answered(error.code.as_str());
+        self.hub.metrics.error_answered(error.code.place());
         let mut reply = self.reply.lock().unwrap_or_else(PoisonError::into_inner);
         let sent = match std::mem::replace(&mut *reply, Reply::Answered) {
             Reply::Answered => {
-                tracing::warn!(%error, event = %self.event, "failure after the request was answered");
+                tracing::warn!(%error, event = %self.name, "failure after the request was answered");
                 return;
             }
             Reply::Pending(Some(ack)) => ack.send(&Failed {
@@ -83,7 +84,7 @@ impl EventContext {
                 &ErrorEvent {
                     error: error.code.as_str(),
                     message: &error.message,
-                    event: &self.event,
+                    event: &self.name,
                 },
             ),
         };
@@ -92,7 +93,7 @@ impl EventContext {
         }
     }
 
-    fn take_reply(&self) -> Option<AckSender> {
+    fn take_reply(&self) -> Option<AckSender<A>> {
         let mut reply = self.reply.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *reply, Reply::Answered) {
             Reply::Pending(ack) => ack,
@@ -115,6 +116,9 @@ impl EventContext {
     /// says this connection no longer holds (another connection took it back
     /// with `rejoin`).
     pub fn seat_lost_on(&self, error: StoreError) -> SignalError {
-        self.session.give_up_lost_seat(&self.socket, error)
+        if error == StoreError::NotSeated {
+            self.session.stand(&self.socket);
+        }
+        error.into()
     }
 }

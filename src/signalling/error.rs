@@ -4,7 +4,7 @@
 use crate::domain::{InvalidName, InvalidRoomId};
 use crate::store::StoreError;
 
-/// Every error code of the protocol.
+/// Every error code of the protocol, in the order `ALL` lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     BadRequest,
@@ -55,6 +55,11 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate-limited",
             ErrorCode::Internal => "internal",
         }
+    }
+
+    /// Its place in `ALL`.
+    pub const fn place(self) -> usize {
+        self as usize
     }
 }
 
@@ -165,6 +170,13 @@ mod tests {
                 "internal"
             ]
         );
+    }
+
+    #[test]
+    fn every_code_sits_at_its_place() {
+        for (place, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(code.place(), place, "{code:?}");
+        }
     }
 
     #[test]

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use tokio::task::JoinHandle;
 
-use super::Hub;
 use super::announce::{self, Departure};
+use super::hub::Hub;
 use crate::store::RoomRules;
 
 /// Often enough that a short grace (as in tests) ends on time, rarely enough
@@ -18,7 +19,7 @@ pub fn sweep_interval(rules: &RoomRules) -> Duration {
         .clamp(Duration::from_millis(10), Duration::from_millis(500))
 }
 
-pub fn spawn_sweeper(hub: Arc<Hub>, io: SocketIo, every: Duration) -> JoinHandle<()> {
+pub fn spawn_sweeper<A: Adapter>(hub: Arc<Hub>, io: SocketIo<A>, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use socketioxide::adapter::LocalAdapter;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event};
 use socketioxide::handler::{FromMessage, FromMessageParts, Value};
 use socketioxide::socket::Socket;
@@ -17,7 +17,7 @@ use super::session::Session;
 /// The largest payload of any one event.
 pub const MAX_PAYLOAD_BYTES: usize = 128 * 1024;
 
-/// The events a client may send.
+/// The events a client may send, in the order `ALL` lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventName {
     CreateRoom,
@@ -58,6 +58,11 @@ impl EventName {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.as_str() == name)
     }
+
+    /// Its place in `ALL`.
+    pub const fn place(self) -> usize {
+        self as usize
+    }
 }
 
 /// What the checks on arrival decided.
@@ -70,23 +75,29 @@ pub enum Admission {
 }
 
 /// The extractor of the event handler: one event as received.
-pub struct Inbound {
+pub struct Inbound<A: Adapter> {
     /// The event name exactly as sent.
-    pub event: String,
+    pub name: String,
+    /// The event, read once here; `None` for a name outside the protocol.
+    pub event: Option<EventName>,
     /// The packet text, `["event", payload, ...]`, with any attachments.
     pub packet: Value,
     /// Present when the client asked for an acknowledgement.
-    pub ack: Option<AckSender>,
+    pub ack: Option<AckSender<A>>,
 }
 
-impl FromMessage<LocalAdapter> for Inbound {
+impl<A: Adapter> FromMessage<A> for Inbound<A> {
     type Error = Infallible;
 
-    fn from_message(socket: Arc<Socket>, mut packet: Value, ack_id: Option<i64>) -> Result<Self, Infallible> {
+    fn from_message(
+        socket: Arc<Socket<A>>,
+        mut packet: Value,
+        ack_id: Option<i64>,
+    ) -> Result<Self, Infallible> {
         // socketioxide read the name already to route the event here, but
         // its reader walks the whole packet (the SDP included); the name is
         // the first string, and the protocol's names have no escapes.
-        let event = match plain_event_name(&packet) {
+        let name = match plain_event_name(&packet) {
             Some(name) => name.to_owned(),
             None => Event::from_message_parts(&socket, &mut packet, &ack_id)
                 .map(|Event(name)| name)
@@ -97,7 +108,12 @@ impl FromMessage<LocalAdapter> for Inbound {
                 AckSender::from_message_parts(&socket, &mut Value::Bytes(Default::default()), &ack_id);
             ack
         });
-        Ok(Self { event, packet, ack })
+        Ok(Self {
+            event: EventName::parse(&name),
+            name,
+            packet,
+            ack,
+        })
     }
 }
 
@@ -109,7 +125,7 @@ fn plain_event_name(packet: &Value) -> Option<&str> {
     (text.as_bytes()[end] == b'"').then(|| &text[..end])
 }
 
-impl Inbound {
+impl<A: Adapter> Inbound<A> {
     /// Checks size, then allowance, then shape, as the event arrives.
     pub fn admit(&self, session: &Session) -> Admission {
         let Value::Str(text, attachments) = &self.packet else {
@@ -118,7 +134,7 @@ impl Inbound {
         let attached: usize = attachments.iter().flatten().map(|b| b.len()).sum();
         // The text is `["<event>",<payload>]`: five bytes of framing around
         // the event name, the rest is payload.
-        let payload_bytes = text.len().saturating_sub(self.event.len() + 5) + attached;
+        let payload_bytes = text.len().saturating_sub(self.name.len() + 5) + attached;
         if payload_bytes > MAX_PAYLOAD_BYTES {
             return Admission::TooLarge;
         }
@@ -190,6 +206,14 @@ mod tests {
 
     fn packet(text: &str) -> Value {
         Value::Str(text.to_owned().into(), None)
+    }
+
+    #[test]
+    fn every_event_sits_at_its_place() {
+        for (place, event) in EventName::ALL.into_iter().enumerate() {
+            assert_eq!(event.place(), place, "{event:?}");
+            assert_eq!(EventName::parse(event.as_str()), Some(event));
+        }
     }
 
     #[test]

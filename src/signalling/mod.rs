@@ -1,12 +1,16 @@
 //! The signalling edge: Socket.IO connections, the protocol's events, and the
-//! replies. Handlers validate, call the room store, and emit.
+//! replies. Handlers validate, call the room store, and emit. The code is
+//! generic over the Socket.IO adapter, chosen once at start-up: in memory for
+//! one server, Redis for several sharing the rooms.
 //!
-//! - `inbound`: every event's checks on arrival (size, allowance, binary).
-//! - `dispatch`: the event table.
+//! - `inbound`: every event as read, and its checks on arrival (size,
+//!   allowance, binary).
+//! - `dispatch`: the event table, one path for every event.
 //! - `rooms`, `relay`: the handlers.
 //! - `announce`, `audience`: what others are told, and through which rooms.
-//! - `session`, `sequencer`, `rate_limit`: per-connection state.
+//! - `session`, `sequencer`, `rate_limit`, `cap`: per-connection state.
 //! - `expiry`: the sweeper that ends seats after the reconnect grace.
+//! - `hub`: what every handler shares; `context`: what one handler has.
 //! - `error`: the protocol's error codes.
 
 mod announce;
@@ -16,6 +20,7 @@ mod context;
 mod dispatch;
 pub mod error;
 mod expiry;
+mod hub;
 mod inbound;
 pub mod payloads;
 mod rate_limit;
@@ -24,68 +29,53 @@ mod rooms;
 mod sequencer;
 mod session;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use futures_util::future::Either;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State};
 use socketioxide::handler::ConnectHandler;
+use socketioxide_core::adapter::DefinedAdapter;
 use tokio::task::JoinHandle;
 
-use crate::domain::{ConnId, IceServer, PeerId, TicketKey};
-use crate::http::ClientAddr;
-use crate::store::{RoomRules, RoomStore};
-use crate::telemetry::Metrics;
-use crate::turn::IceServerList;
+use crate::domain::{ClientAddr, ConnId};
 
 pub use cap::{ConnectionCap, TooManyConnections};
 pub use error::{ErrorCode, SignalError};
+pub use hub::Hub;
 use inbound::Inbound;
 pub use inbound::{EventName, MAX_PAYLOAD_BYTES};
 pub use rooms::{CreatedRoom, create_room};
 use session::Session;
 
-/// What every handler shares.
-pub struct Hub {
-    pub store: Arc<dyn RoomStore>,
-    pub metrics: Arc<Metrics>,
-    /// Signs the rejoin tickets handed out, and checks those that come back.
-    pub tickets: TicketKey,
-    pub rules: RoomRules,
-    /// What each peer is handed in the `join` acknowledgement.
-    pub ice: Arc<IceServerList>,
-    /// Signalling connections per client address.
-    pub cap: Arc<ConnectionCap>,
-}
-
-impl Hub {
-    /// The ICE servers for one peer, whose connection came in for `host`.
-    pub fn ice_servers_for(&self, peer_id: &PeerId, host: Option<&str>) -> Vec<IceServer> {
-        self.ice.for_peer(peer_id, host)
-    }
-}
-
-/// The names of the events, for metrics.
+/// The names of the events, for metrics, in the order of their places.
 pub fn event_names() -> Vec<&'static str> {
     EventName::ALL.iter().map(|e| e.as_str()).collect()
 }
 
-/// The error codes, for metrics.
+/// The error codes, for metrics, in the order of their places.
 pub fn error_codes() -> Vec<&'static str> {
     ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
 }
 
 /// Serves the protocol on the default namespace of `io`, and starts the
 /// sweeper; the returned task runs until aborted.
-pub fn attach(io: &SocketIo, hub: Arc<Hub>) -> JoinHandle<()> {
-    io.ns("/", on_connect.with(prepare));
+pub fn attach<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, hub: Arc<Hub>) -> JoinHandle<()> {
+    io.ns("/", on_connect.with(prepare::<A>));
     expiry::spawn_sweeper(Arc::clone(&hub), io.clone(), expiry::sweep_interval(&hub.rules))
 }
 
 /// Runs before the client is told it is connected: a client may send its
 /// first event the moment it is, and the handlers must be there to take it.
 /// (The connect handler itself runs later, as a task of its own.)
-async fn prepare(socket: SocketRef, State(hub): State<Arc<Hub>>) -> Result<(), TooManyConnections> {
+async fn prepare<A: Adapter>(
+    socket: SocketRef<A>,
+    State(hub): State<Arc<Hub>>,
+) -> Result<(), TooManyConnections> {
     let client = socket.req_parts().extensions.get::<ClientAddr>().copied();
     let permit = match client {
         Some(client) => Some(hub.cap.admit(client.ip).inspect_err(|_| {
@@ -96,34 +86,38 @@ async fn prepare(socket: SocketRef, State(hub): State<Arc<Hub>>) -> Result<(), T
     let session = Arc::new(Session::new(ConnId::new(socket.id.to_string()), permit));
     socket.on_fallback({
         let session = Arc::clone(&session);
-        move |socket: SocketRef, io: SocketIo, State(hub): State<Arc<Hub>>, inbound: Inbound| {
+        move |socket: SocketRef<A>, io: SocketIo<A>, State(hub): State<Arc<Hub>>, inbound: Inbound<A>| {
             // This part runs as the event is read off the connection, so the
             // checks on arrival, and the event's place in line, follow
-            // arrival order. Most events (relays) are served right here.
-            let admission = inbound.admit(&session);
-            if let Some(result) = dispatch::serve_now(&socket, &io, &hub, &session, &inbound, &admission) {
-                dispatch::answer_now(socket, io, hub, Arc::clone(&session), inbound, result);
-                return Either::Left(std::future::ready(()));
-            }
+            // arrival order.
             let arrival = dispatch::Arrival {
+                admission: inbound.admit(&session),
                 ticket: session.ticket(),
-                admission,
                 inbound,
             };
-            // socketioxide spawns whatever is returned: boxed, the future of
-            // an event served at once stays a few bytes instead of the size
-            // of `on_event`'s.
-            Either::Right(Box::pin(dispatch::on_event(
-                socket,
-                io,
-                hub,
-                Arc::clone(&session),
-                arrival,
-            )))
+            let served = dispatch::serve(socket, io, hub, Arc::clone(&session), arrival);
+            serve_in_the_read(Box::pin(served))
         }
     });
     socket.on_disconnect(move |State(hub): State<Arc<Hub>>| on_disconnect(hub, Arc::clone(&session)));
     Ok(())
+}
+
+/// Polls an event's service once, right here in the read of the
+/// connection: most events (relays, with the store answering at once and
+/// the recipient on this server) are done then, without a task of their own,
+/// and a connection sending faster than the server serves is slowed down by
+/// TCP instead of piling up in memory. What is not done goes on as the task
+/// socketioxide spawns for the event (it spawns an empty one otherwise), and
+/// is polled again there, with a waker that wakes it.
+fn serve_in_the_read<F>(mut served: Pin<Box<F>>) -> Either<std::future::Ready<()>, Pin<Box<F>>>
+where
+    F: Future<Output = ()>,
+{
+    match served.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(()) => Either::Left(std::future::ready(())),
+        Poll::Pending => Either::Right(served),
+    }
 }
 
 async fn on_connect(State(hub): State<Arc<Hub>>) {

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::value::RawValue;
 
-use super::rooms::CreatedRoom;
 use crate::domain::{IceServer, PeerId, PeerName, RejoinToken, RoomId};
 use crate::store::{Member, RoomView};
 
@@ -97,16 +96,6 @@ pub struct RoomCreated {
     pub room_id: RoomId,
     pub url: String,
     pub max_users: u32,
-}
-
-impl From<CreatedRoom> for RoomCreated {
-    fn from(room: CreatedRoom) -> Self {
-        Self {
-            url: room.room_id.url(),
-            room_id: room.room_id,
-            max_users: room.max_users,
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]

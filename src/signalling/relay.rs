@@ -3,22 +3,23 @@
 
 use std::borrow::Cow;
 
-use futures_util::FutureExt;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::handler::Value;
 use socketioxide::socket::Sid;
 
 use super::context::EventContext;
 use super::error::{ErrorCode, SignalError};
+use super::hub::Hub;
 use super::inbound::{EventName, decode};
 use super::payloads::{
     AnswerOut, IceCandidateOut, IceCandidateRequest, IceCandidateShape, OfferOut, SdpRequest,
 };
 use super::session::Session;
-use super::{Hub, announce, audience};
+use super::{announce, audience};
 use crate::domain::PeerId;
 use crate::store::{Member, Recipient, Route, StoreError};
 
@@ -99,8 +100,12 @@ impl<'a> Relay<'a> {
     }
 }
 
-/// Relays a message, waiting for the store and for other servers as needed.
-pub async fn relay(cx: &EventContext, relay: Relay<'_>) -> Result<(), SignalError> {
+/// Relays a message to its recipients in the sender's room. With the store
+/// answering at once and every recipient on this server, nothing here waits
+/// (so the relay is served inside the read of the sender's connection);
+/// otherwise it waits for the store, and for the adapter to carry the
+/// message to other servers.
+pub async fn relay<A: Adapter>(cx: &EventContext<A>, relay: Relay<'_>) -> Result<(), SignalError> {
     let route = relay
         .route(&cx.hub, &cx.session)
         .await
@@ -119,44 +124,9 @@ pub async fn relay(cx: &EventContext, relay: Relay<'_>) -> Result<(), SignalErro
     Ok(())
 }
 
-/// Relays a message at once, inside the read of the sender's connection,
-/// if nothing has to be waited for: the store answers at once (the
-/// in-memory one always does) and every recipient's socket is on this
-/// server. Served there, a message does not wait in a task of its own (the
-/// one socketioxide still spawns is empty), and a connection sending faster
-/// than the server relays is slowed by TCP instead of piling up in memory.
-/// `None`: it has to wait; nothing was done.
-pub fn relay_now(
-    hub: &Hub,
-    io: &SocketIo,
-    socket: &SocketRef,
-    session: &Session,
-    event: EventName,
-    packet: &Value,
-) -> Option<Result<(), SignalError>> {
-    let relay = match Relay::decode(event, packet) {
-        Ok(relay) => relay,
-        Err(refused) => return Some(Err(refused)),
-    };
-    let route = match relay.route(hub, session).now_or_never()? {
-        Ok(route) => route,
-        Err(error) => return Some(Err(session.give_up_lost_seat(socket, error))),
-    };
-    let sockets: Vec<Option<SocketRef>> = route
-        .recipients
-        .iter()
-        .map(|recipient| local_socket(io, recipient))
-        .collect::<Option<_>>()?;
-    let outgoing = relay.outgoing(&route.sender);
-    for socket in sockets.iter().flatten() {
-        emit(socket, relay.event, &outgoing);
-    }
-    Some(Ok(()))
-}
-
 /// The recipient's socket when it is on this server (`Some(None)` when its
 /// connection dropped: nothing to deliver to); `None` when it is elsewhere.
-fn local_socket(io: &SocketIo, recipient: &Recipient) -> Option<Option<SocketRef>> {
+fn local_socket<A: Adapter>(io: &SocketIo<A>, recipient: &Recipient) -> Option<Option<SocketRef<A>>> {
     let Some(conn) = &recipient.conn else {
         return Some(None);
     };
@@ -167,7 +137,7 @@ fn local_socket(io: &SocketIo, recipient: &Recipient) -> Option<Option<SocketRef
         .map(Some)
 }
 
-fn emit(socket: &SocketRef, event: EventName, outgoing: &Outgoing<'_>) {
+fn emit<A: Adapter>(socket: &SocketRef<A>, event: EventName, outgoing: &Outgoing<'_>) {
     if let Err(e) = socket.emit(event.as_str(), outgoing) {
         tracing::debug!(error = %e, event = event.as_str(), "relay not delivered");
     }

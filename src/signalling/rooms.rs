@@ -2,6 +2,8 @@
 
 use std::time::SystemTime;
 
+use socketioxide::adapter::Adapter;
+
 use super::announce::{self, Departure};
 use super::audience;
 use super::context::EventContext;
@@ -19,6 +21,16 @@ pub struct CreatedRoom {
     pub room_id: RoomId,
     pub created: Created,
     pub max_users: u32,
+}
+
+impl From<CreatedRoom> for RoomCreated {
+    fn from(room: CreatedRoom) -> Self {
+        Self {
+            url: room.room_id.url(),
+            room_id: room.room_id,
+            max_users: room.max_users,
+        }
+    }
 }
 
 /// Creates the requested room, or a fresh one with an unguessable id.
@@ -52,14 +64,14 @@ pub async fn create_room(
     }
 }
 
-pub async fn create(cx: &EventContext, req: CreateRoomRequest) -> Result<(), SignalError> {
+pub async fn create<A: Adapter>(cx: &EventContext<A>, req: CreateRoomRequest) -> Result<(), SignalError> {
     let requested = req.room_id.as_deref().map(RoomId::parse).transpose()?;
     let room = create_room(&*cx.hub.store, requested).await?;
     cx.ack(RoomCreated::from(room));
     Ok(())
 }
 
-pub async fn info(cx: &EventContext, req: RoomInfoRequest) -> Result<(), SignalError> {
+pub async fn info<A: Adapter>(cx: &EventContext<A>, req: RoomInfoRequest) -> Result<(), SignalError> {
     let room_id = RoomId::parse(&req.room_id)?;
     let watch = req.watch.unwrap_or(false);
     // Watch before reading, so no change between the two is missed.
@@ -72,7 +84,7 @@ pub async fn info(cx: &EventContext, req: RoomInfoRequest) -> Result<(), SignalE
     Ok(())
 }
 
-pub async fn join(cx: &EventContext, req: JoinRequest) -> Result<(), SignalError> {
+pub async fn join<A: Adapter>(cx: &EventContext<A>, req: JoinRequest) -> Result<(), SignalError> {
     let room_id = RoomId::parse(&req.room_id)?;
     let name = PeerName::parse(&req.name);
     let already_seated = cx.session.seat().is_some();
@@ -115,7 +127,7 @@ pub async fn join(cx: &EventContext, req: JoinRequest) -> Result<(), SignalError
 
 /// Takes a seat back with its ticket: within the grace, after it, or on a
 /// server that no longer knows the room (a restart, another instance).
-pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalError> {
+pub async fn rejoin<A: Adapter>(cx: &EventContext<A>, req: RejoinRequest) -> Result<(), SignalError> {
     let room_id = RoomId::parse(&req.room_id)?;
     if cx.session.seat().is_some() {
         return Err(SignalError::new(
@@ -166,7 +178,7 @@ pub async fn rejoin(cx: &EventContext, req: RejoinRequest) -> Result<(), SignalE
 }
 
 /// A store's refusal of a seat; a full room is also told with `full-room`.
-fn refused_seat(cx: &EventContext, room_id: &RoomId, error: StoreError) -> SignalError {
+fn refused_seat<A: Adapter>(cx: &EventContext<A>, room_id: &RoomId, error: StoreError) -> SignalError {
     if let StoreError::Full { max_users } = error {
         let full = FullRoom { room_id, max_users };
         if let Err(e) = cx.socket.emit("full-room", &full) {
@@ -177,7 +189,7 @@ fn refused_seat(cx: &EventContext, room_id: &RoomId, error: StoreError) -> Signa
 }
 
 /// Acknowledges a seat taken, then tells the room if the seat was free.
-async fn welcome(cx: &EventContext, room_id: &RoomId, seated: &Seated) {
+async fn welcome<A: Adapter>(cx: &EventContext<A>, room_id: &RoomId, seated: &Seated) {
     cx.session.watch(&cx.socket, None);
     cx.ack(joined(cx, room_id.clone(), seated));
     if seated.newly_seated {
@@ -185,7 +197,7 @@ async fn welcome(cx: &EventContext, room_id: &RoomId, seated: &Seated) {
     }
 }
 
-pub async fn cut_the_call(cx: &EventContext, _: Empty) -> Result<(), SignalError> {
+pub async fn cut_the_call<A: Adapter>(cx: &EventContext<A>, _: Empty) -> Result<(), SignalError> {
     let seat = cx.session.seat().ok_or_else(SignalError::not_joined)?;
     let vacated = cx
         .hub
@@ -200,7 +212,7 @@ pub async fn cut_the_call(cx: &EventContext, _: Empty) -> Result<(), SignalError
     Ok(())
 }
 
-fn joined(cx: &EventContext, room_id: RoomId, seated: &Seated) -> Joined {
+fn joined<A: Adapter>(cx: &EventContext<A>, room_id: RoomId, seated: &Seated) -> Joined {
     // A fresh ticket each time: it lasts the room time-to-live from now.
     let ticket = SeatTicket {
         room_id: room_id.clone(),

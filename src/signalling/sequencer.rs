@@ -43,11 +43,6 @@ impl Sequencer {
         }
     }
 
-    /// Every ticket taken has been given back.
-    pub fn is_idle(&self) -> bool {
-        self.serving() == self.issued.load(Ordering::Acquire)
-    }
-
     fn serving(&self) -> u64 {
         self.line.lock().unwrap_or_else(PoisonError::into_inner).serving
     }

@@ -5,16 +5,15 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
 
 use super::audience;
 use super::cap::Permit;
-use super::error::SignalError;
 use super::rate_limit::TokenBucket;
 use super::sequencer::{Sequencer, Ticket};
 use crate::domain::{ConnId, PeerId, RoomId};
-use crate::store::StoreError;
 
 /// A seat as the connection knows it; the store has the final word on
 /// whether the connection still holds it.
@@ -55,22 +54,6 @@ impl Session {
         self.sequencer.ticket()
     }
 
-    /// No event of this connection is waiting or being served: the next one
-    /// may be served at once without overtaking anything.
-    pub fn line_is_idle(&self) -> bool {
-        self.sequencer.is_idle()
-    }
-
-    /// Passes a store error on as the protocol's, first letting go of a seat
-    /// that the store says this connection no longer holds (another
-    /// connection took it back with `rejoin`).
-    pub fn give_up_lost_seat(&self, socket: &SocketRef, error: StoreError) -> SignalError {
-        if error == StoreError::NotSeated {
-            self.stand(socket);
-        }
-        error.into()
-    }
-
     /// Takes one event's worth of allowance, if any is left.
     pub fn allow_event(&self) -> bool {
         lock(&self.allowance).try_take(Instant::now())
@@ -82,7 +65,7 @@ impl Session {
 
     /// Puts the socket where a seated peer must be: reachable as the peer and
     /// as a member of the room, and no longer watching.
-    pub fn sit(&self, socket: &SocketRef, seat: SeatRef) {
+    pub fn sit<A: Adapter>(&self, socket: &SocketRef<A>, seat: SeatRef) {
         let mut place = lock(&self.place);
         if let Some(watched) = place.watching.take() {
             socket.leave(audience::watchers(&watched));
@@ -92,7 +75,7 @@ impl Session {
     }
 
     /// Leaves the seat's rooms; the seat itself is the store's business.
-    pub fn stand(&self, socket: &SocketRef) {
+    pub fn stand<A: Adapter>(&self, socket: &SocketRef<A>) {
         let mut place = lock(&self.place);
         if let Some(seat) = place.seat.take() {
             socket.leave([audience::peer(&seat.peer_id), audience::members(&seat.room_id)]);
@@ -100,7 +83,7 @@ impl Session {
     }
 
     /// Watches `room_id` for `members` events, or stops watching.
-    pub fn watch(&self, socket: &SocketRef, room_id: Option<RoomId>) {
+    pub fn watch<A: Adapter>(&self, socket: &SocketRef<A>, room_id: Option<RoomId>) {
         let mut place = lock(&self.place);
         if place.watching == room_id {
             return;

@@ -1,0 +1,30 @@
+//! What every handler shares: the room store, the metrics, the ticket key,
+//! the rules rooms are made with, the ICE servers handed out and the cap on
+//! connections per address.
+
+use std::sync::Arc;
+
+use super::cap::ConnectionCap;
+use crate::domain::{IceServer, PeerId, TicketKey};
+use crate::store::{RoomRules, RoomStore};
+use crate::telemetry::Metrics;
+use crate::turn::IceServerList;
+
+pub struct Hub {
+    pub store: Arc<dyn RoomStore>,
+    pub metrics: Arc<Metrics>,
+    /// Signs the rejoin tickets handed out, and checks those that come back.
+    pub tickets: TicketKey,
+    pub rules: RoomRules,
+    /// What each peer is handed in the `join` acknowledgement.
+    pub ice: Arc<IceServerList>,
+    /// Signalling connections per client address.
+    pub cap: Arc<ConnectionCap>,
+}
+
+impl Hub {
+    /// The ICE servers for one peer, whose connection came in for `host`.
+    pub fn ice_servers_for(&self, peer_id: &PeerId, host: Option<&str>) -> Vec<IceServer> {
+        self.ice.for_peer(peer_id, host)
+    }
+}
