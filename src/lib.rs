@@ -15,7 +15,8 @@
 //!   nothing of HTTP or Socket.IO.
 //! - [`domain`]: validated words of the protocol (room ids, names, tokens).
 //!
-//! At the side: [`config`] (flags and environment), [`secrets`] (the keys
+//! At the side: [`config`] (flags and environment), [`redis_conn`]
+//! (connections to Redis, for servers sharing rooms), [`secrets`] (the keys
 //! that outlive a restart, and the state directory they are kept in),
 //! [`telemetry`] (logs and metrics), [`turn`] (ICE servers, TURN credentials and the built-in
 //! STUN/TURN server), [`tls`] (certificates), [`serve`] (listeners),
@@ -27,6 +28,7 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod http;
+pub mod redis_conn;
 pub mod secrets;
 pub mod serve;
 pub mod shutdown;

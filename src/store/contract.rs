@@ -362,8 +362,15 @@ pub async fn stats_count_rooms_and_seats(store: Arc<dyn RoomStore>) {
     assert_eq!(store.stats().await.unwrap().peers, before.peers);
 }
 
-/// Runs every test above against the store `$make` builds from the rules;
-/// `$($attr)*` is the test attribute (paused time or not).
+/// A store made for one test, and whatever must live as long as it (a
+/// Redis server, say).
+pub struct Made {
+    pub store: Arc<dyn RoomStore>,
+    pub keep: Box<dyn std::any::Any + Send>,
+}
+
+/// Runs every test above against the store `$make` builds from the rules
+/// (a `Made`); `$($attr)*` is the test attribute (paused time or not).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! room_store_contract {
@@ -389,8 +396,9 @@ macro_rules! room_store_contract {
         $(
             #[$attr]
             async fn $name() {
-                let store = ($make)($crate::store::contract::RULES).await;
-                $crate::store::contract::$name(store).await;
+                let made: $crate::store::contract::Made = ($make)($crate::store::contract::RULES).await;
+                $crate::store::contract::$name(made.store).await;
+                drop(made.keep);
             }
         )*
     };

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::{
-    Created, Member, NewSeat, Recipient, RoomRules, RoomStore, RoomView, Route, Seated, StoreError,
-    StoreResult, StoreStats, Vacated,
+    Created, Member, NewSeat, RoomRules, RoomStore, RoomView, Route, Seated, StoreError, StoreResult,
+    StoreStats, Vacated,
 };
 
 use crate::domain::{ConnId, JoinedAt, PeerId, RoomId};
@@ -62,15 +62,6 @@ struct Seat {
     conn: Option<ConnId>,
     /// When the grace of a detached seat runs out.
     grace_until: Option<Instant>,
-}
-
-impl Seat {
-    fn recipient(&self) -> Recipient {
-        Recipient {
-            peer_id: self.member.peer_id.clone(),
-            conn: self.conn.clone(),
-        }
-    }
 }
 
 impl Room {
@@ -306,24 +297,8 @@ impl RoomStore for MemoryStore {
     ) -> StoreResult<Route> {
         let state = self.lock();
         let room = state.rooms.get(room_id).ok_or(StoreError::NotSeated)?;
-        let sender = room
-            .seat(from)
-            .filter(|seat| seat.conn.as_ref() == Some(conn))
-            .ok_or(StoreError::NotSeated)?;
-        let recipients = match to {
-            Some(to) if to == from => return Err(StoreError::NoSuchPeer),
-            Some(to) => vec![room.seat(to).ok_or(StoreError::NoSuchPeer)?.recipient()],
-            None => room
-                .seats
-                .iter()
-                .filter(|s| &s.member.peer_id != from)
-                .map(Seat::recipient)
-                .collect(),
-        };
-        Ok(Route {
-            sender: sender.member.clone(),
-            recipients,
-        })
+        let seats = room.seats.iter().map(|seat| (&seat.member, seat.conn.as_ref()));
+        super::route_among(seats, from, conn, to)
     }
 
     async fn expire(&self) -> StoreResult<Vec<Vacated>> {
@@ -376,10 +351,14 @@ mod tests {
     use std::sync::Arc;
 
     use super::MemoryStore;
-    use crate::store::{RoomRules, RoomStore};
+    use crate::store::RoomRules;
+    use crate::store::contract::Made;
 
-    async fn memory(rules: RoomRules) -> Arc<dyn RoomStore> {
-        Arc::new(MemoryStore::new(rules))
+    async fn memory(rules: RoomRules) -> Made {
+        Made {
+            store: Arc::new(MemoryStore::new(rules)),
+            keep: Box::new(()),
+        }
     }
 
     crate::room_store_contract!(

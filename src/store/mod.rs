@@ -1,5 +1,6 @@
-//! Where rooms and seats live. One small trait, so a single server can keep
-//! them in memory and several servers can share them through Redis.
+//! Where rooms and seats live. One small trait, so a single server keeps
+//! them in memory (`MemoryStore`) and several servers share them through
+//! Redis (`RedisStore`).
 //!
 //! Every operation that changes a room is one atomic call: taking a seat
 //! cannot exceed the capacity however many joins race, and a seat is always
@@ -13,6 +14,7 @@
 #[macro_use]
 pub(crate) mod contract;
 mod memory;
+mod redis;
 
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use async_trait::async_trait;
 use crate::domain::{ConnId, JoinedAt, PeerId, PeerName, RoomId};
 
 pub use memory::MemoryStore;
+pub use redis::{RedisSettings, RedisStore};
 
 /// What every room is created with.
 #[derive(Clone, Copy, Debug)]
@@ -127,6 +130,38 @@ pub struct Recipient {
     pub conn: Option<ConnId>,
 }
 
+/// The route of a message from `from`, whose seat `conn` must hold, to `to`
+/// (or, if it is `None`, to everyone else), among one room's seats: each
+/// seat's member and the connection holding it.
+fn route_among<'a>(
+    seats: impl Iterator<Item = (&'a Member, Option<&'a ConnId>)> + Clone,
+    from: &PeerId,
+    conn: &ConnId,
+    to: Option<&PeerId>,
+) -> StoreResult<Route> {
+    let mut others = seats.clone().filter(|(member, _)| &member.peer_id != from);
+    let (sender, _) = seats
+        .into_iter()
+        .find(|(member, holder)| &member.peer_id == from && *holder == Some(conn))
+        .ok_or(StoreError::NotSeated)?;
+    let recipient = |(member, holder): (&Member, Option<&ConnId>)| Recipient {
+        peer_id: member.peer_id.clone(),
+        conn: holder.cloned(),
+    };
+    let recipients = match to {
+        Some(to) => vec![recipient(
+            others
+                .find(|(member, _)| &member.peer_id == to)
+                .ok_or(StoreError::NoSuchPeer)?,
+        )],
+        None => others.map(recipient).collect(),
+    };
+    Ok(Route {
+        sender: sender.clone(),
+        recipients,
+    })
+}
+
 /// Figures for `/metrics`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StoreStats {
@@ -200,4 +235,18 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn expire(&self) -> StoreResult<Vec<Vacated>>;
 
     async fn stats(&self) -> StoreResult<StoreStats>;
+
+    /// Whether the store can serve requests now: `/healthz` says so, so that
+    /// a load balancer sends people elsewhere while it cannot.
+    fn ready(&self) -> bool {
+        true
+    }
+
+    /// This server is stopping: every seat its connections hold starts its
+    /// reconnect grace now, so that its people can take their seats back
+    /// through another server. Nothing to do for a store that stops with
+    /// the server.
+    async fn stopping(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
