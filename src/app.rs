@@ -14,6 +14,8 @@ use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Emitter;
+use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -22,8 +24,9 @@ use crate::console;
 use crate::http::{self, Assets, HttpState, Pages, Proxies};
 use crate::secrets::Secrets;
 use crate::serve::{self, Transport};
+use crate::signalling::bus::RedisBus;
 use crate::signalling::{self, ConnectionCap, Hub};
-use crate::store::{MemoryStore, RoomStore};
+use crate::store::{MemoryStore, RedisSettings, RedisStore, RoomStore};
 use crate::telemetry::Metrics;
 use crate::tls::{self, AcmeSettings, AcmeTls, SelfSigned, TlsMode};
 use crate::turn::{BuiltinTurn, IceServerList, TurnSecret, TurnServer, TurnSettings};
@@ -44,7 +47,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct App {
     pub router: Router,
-    pub io: SocketIo,
+    io: Io,
     pub hub: Arc<Hub>,
     sweeper: JoinHandle<()>,
     /// The built-in STUN/TURN server to start, with `--turn`.
@@ -52,6 +55,35 @@ pub struct App {
     tls: Option<Tls>,
     http_redirect: Option<SocketAddr>,
 }
+
+/// Where rooms and events are shared: nowhere (one server), or in Redis.
+enum Sharing {
+    Alone,
+    Redis(RedisBus),
+}
+
+/// The Socket.IO server on the adapter chosen at start-up.
+enum Io {
+    Alone(SocketIo),
+    Shared(SocketIo<SharedAdapter>),
+}
+
+impl Io {
+    /// Closes every Socket.IO connection.
+    async fn close(self) {
+        match self {
+            Io::Alone(io) => io.close().await,
+            Io::Shared(io) => io.close().await,
+        }
+    }
+}
+
+/// The adapter of servers sharing rooms: socketioxide's Redis adapter, on
+/// our reconnecting driver.
+type SharedAdapter = CustomRedisAdapter<Emitter, RedisBus>;
+
+/// The prefix of every Redis key and channel of duet.
+const REDIS_PREFIX: &str = "duet:";
 
 /// HTTPS, as prepared before serving.
 enum Tls {
@@ -64,12 +96,28 @@ enum Tls {
 }
 
 impl App {
-    /// Builds the server with the in-memory room store.
-    pub fn new(config: &Config) -> io::Result<Self> {
-        Self::with_store(config, Arc::new(MemoryStore::new(config.room_rules())))
+    /// Builds the server: alone, with its rooms in memory, or (with
+    /// `--redis-url`) sharing rooms and events with other servers through
+    /// Redis, which it connects to here.
+    pub async fn new(config: &Config) -> io::Result<Self> {
+        let Some(url) = &config.redis_url else {
+            let store = Arc::new(MemoryStore::new(config.room_rules()));
+            return Self::assemble(config, store, Sharing::Alone).await;
+        };
+        let unreachable =
+            |e: redis::RedisError| io::Error::other(format!("cannot reach Redis at {url}: {e}"));
+        let settings = RedisSettings {
+            url: url.clone(),
+            prefix: REDIS_PREFIX.to_owned(),
+        };
+        let store = RedisStore::connect(settings, config.room_rules())
+            .await
+            .map_err(unreachable)?;
+        let bus = RedisBus::connect(url).await.map_err(unreachable)?;
+        Self::assemble(config, Arc::new(store), Sharing::Redis(bus)).await
     }
 
-    pub fn with_store(config: &Config, store: Arc<dyn RoomStore>) -> io::Result<Self> {
+    async fn assemble(config: &Config, store: Arc<dyn RoomStore>, sharing: Sharing) -> io::Result<Self> {
         let metrics = Arc::new(Metrics::new(
             &signalling::event_names(),
             &signalling::error_codes(),
@@ -102,15 +150,6 @@ impl App {
             ice,
             cap: ConnectionCap::new(config.max_connections_per_ip),
         });
-        let (socket_layer, io) = SocketIo::builder()
-            .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
-            .ws_max_message_size(TRANSPORT_MAX_MESSAGE_BYTES)
-            .max_buffer_size(256)
-            .ws_read_buffer_size(WS_READ_CHUNK_BYTES)
-            .with_state(Arc::clone(&hub))
-            .build_layer();
-        let sweeper = signalling::attach(&io, Arc::clone(&hub));
-
         let tls = match config.tls() {
             None => None,
             Some(TlsMode::Files { cert, key }) => Some(Tls::Files { cert, key }),
@@ -122,17 +161,41 @@ impl App {
 
         let assets = Arc::new(Assets::new());
         let pages = Arc::new(Pages::render(&assets.base()));
-        let state = HttpState {
+        let routes = http::router(HttpState {
             hub: Arc::clone(&hub),
             pages,
             assets,
+        });
+        // Socket.IO in front of the HTTP routes, on the adapter chosen here.
+        let builder = SocketIo::builder()
+            .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
+            .ws_max_message_size(TRANSPORT_MAX_MESSAGE_BYTES)
+            .max_buffer_size(256)
+            .ws_read_buffer_size(WS_READ_CHUNK_BYTES)
+            .with_state(Arc::clone(&hub));
+        let (routes, io, sweeper) = match sharing {
+            Sharing::Alone => {
+                let (layer, io) = builder.build_layer();
+                let ((), sweeper) = signalling::attach(&io, Arc::clone(&hub));
+                (routes.layer(layer), Io::Alone(io), sweeper)
+            }
+            Sharing::Redis(bus) => {
+                let adapter = RedisAdapterCtr::new_with_driver(
+                    bus,
+                    RedisAdapterConfig::default().with_prefix(format!("{REDIS_PREFIX}sio")),
+                );
+                let (layer, io) = builder.with_adapter::<SharedAdapter>(adapter).build_layer();
+                let (init, sweeper) = signalling::attach(&io, Arc::clone(&hub));
+                init.await
+                    .map_err(|e| io::Error::other(format!("cannot subscribe to Redis: {e}")))?;
+                (routes.layer(layer), Io::Shared(io), sweeper)
+            }
         };
         let proxies = Proxies::new(config.trusted_proxies.clone(), tls.is_some());
         // Outermost first, as a request meets them: who the client is, the
         // security headers, the copy out of hyper's buffer, then Socket.IO
         // or the HTTP routes.
-        let router = http::router(state)
-            .layer(socket_layer)
+        let router = routes
             .layer(map_request(http::detach_from_read_buffer))
             .layer(from_fn(http::security_headers))
             .layer(from_fn_with_state(proxies, http::resolve_client));
@@ -197,6 +260,11 @@ impl App {
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down");
+            // The seats go to the grace first, so that people whose pages
+            // reconnect through another server find them there at once.
+            if let Err(e) = hub.store.stopping().await {
+                tracing::warn!(error = %e, "could not hand the seats over before stopping");
+            }
             io.close().await;
             stopper.graceful_shutdown(Some(SHUTDOWN_TIMEOUT));
         });

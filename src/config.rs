@@ -9,6 +9,7 @@ use clap::Parser;
 use ipnet::IpNet;
 
 use crate::domain::IceServer;
+use crate::redis_conn::RedisUrl;
 use crate::secrets::{RejoinSecret, StateDir};
 use crate::store::RoomRules;
 use crate::telemetry::LogFormat;
@@ -49,6 +50,13 @@ pub struct Config {
     /// same one. At least 16 characters.
     #[arg(long, env = "DUET_REJOIN_SECRET", hide_env_values = true)]
     pub rejoin_secret: Option<RejoinSecret>,
+
+    /// Share rooms and signalling with other duet servers through this Redis
+    /// (7 or later), e.g. redis://127.0.0.1:6379/0, rediss:// for TLS, a
+    /// password as redis://:PASSWORD@host:6379/0. Without it, rooms live in
+    /// this server's memory.
+    #[arg(long, env = "DUET_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<RedisUrl>,
 
     /// An ICE server handed to browsers; repeat the flag for several. Written
     /// as a URL, credentials as user info:

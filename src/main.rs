@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = match App::new(&config) {
+    let app = match App::new(&config).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("duet: {e}");

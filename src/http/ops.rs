@@ -6,8 +6,18 @@ use axum::response::IntoResponse;
 
 use super::HttpState;
 
-pub async fn healthz() -> &'static str {
-    "ok\n"
+/// 200 while this server can serve calls; 503 while the room store cannot
+/// be reached (Redis is away), so that a load balancer sends people to
+/// another server meanwhile.
+pub async fn healthz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+    if state.hub.store.ready() {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the room store (Redis) does not answer\n",
+        )
+    }
 }
 
 pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {

@@ -130,8 +130,12 @@ impl From<StoreError> for SignalError {
             StoreError::NoSuchPeer => ErrorCode::NoSuchPeer,
             StoreError::HungUp => ErrorCode::BadToken,
             StoreError::Backend(cause) => {
-                tracing::error!(%cause, "room store failed");
-                return Self::new(ErrorCode::Internal, "the server could not complete the request");
+                // The store says once, not on every request, when it cannot work.
+                tracing::debug!(%cause, "room store failed");
+                return Self::new(
+                    ErrorCode::Internal,
+                    "the server cannot reach where it keeps the rooms just now; try again in a moment",
+                );
             }
         };
         let message = match &e {

@@ -12,9 +12,11 @@
 //! - `expiry`: the sweeper that ends seats after the reconnect grace.
 //! - `hub`: what every handler shares; `context`: what one handler has.
 //! - `error`: the protocol's error codes.
+//! - `bus`: the Redis driver of the adapter, for servers sharing rooms.
 
 mod announce;
 mod audience;
+pub mod bus;
 mod cap;
 mod context;
 mod dispatch;
@@ -63,10 +65,12 @@ pub fn error_codes() -> Vec<&'static str> {
 }
 
 /// Serves the protocol on the default namespace of `io`, and starts the
-/// sweeper; the returned task runs until aborted.
-pub fn attach<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, hub: Arc<Hub>) -> JoinHandle<()> {
-    io.ns("/", on_connect.with(prepare::<A>));
-    expiry::spawn_sweeper(Arc::clone(&hub), io.clone(), expiry::sweep_interval(&hub.rules))
+/// sweeper (a task that runs until aborted). The adapter's start-up (for
+/// Redis, its subscriptions) is returned, for the caller to complete.
+pub fn attach<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, hub: Arc<Hub>) -> (A::InitRes, JoinHandle<()>) {
+    let init = io.ns("/", on_connect.with(prepare::<A>));
+    let sweeper = expiry::spawn_sweeper(Arc::clone(&hub), io.clone(), expiry::sweep_interval(&hub.rules));
+    (init, sweeper)
 }
 
 /// Runs before the client is told it is connected: a client may send its

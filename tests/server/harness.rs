@@ -1,8 +1,11 @@
 //! A real server on a random port, and a real Socket.IO client to talk to it.
+//! In the spread suite (`SPREAD`), a "server" is two servers sharing their
+//! rooms through a real Redis, and clients connect to them in turn.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use duet::{App, Config};
@@ -17,6 +20,14 @@ use tokio::sync::{mpsc, oneshot};
 /// How long a test waits for something that should happen.
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
+#[path = "../support/redis_server.rs"]
+mod redis_server;
+pub use redis_server::RedisServer;
+
+/// The secrets servers sharing rooms must share.
+pub const SHARED_REJOIN_SECRET: &str = "the rejoin secret of the test servers";
+pub const SHARED_TURN_SECRET: &str = "the TURN secret of the test servers";
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub url: String,
@@ -29,6 +40,13 @@ pub struct TestServer {
     /// The state directory the test made for it, removed with the last
     /// server that used it.
     _state: Arc<TempDir>,
+    /// In the spread suite: the other servers sharing the rooms, whose
+    /// clients alternate with this one's.
+    others: Vec<TestServer>,
+    /// Which server the next client connects to.
+    next: AtomicUsize,
+    /// The Redis the servers share, if they do.
+    pub redis: Option<Arc<RedisServer>>,
 }
 
 impl TestServer {
@@ -37,13 +55,48 @@ impl TestServer {
     }
 
     /// Starts the server with the default configuration as changed by `tune`,
-    /// and a state directory of its own.
+    /// and a state directory of its own; in the spread suite, two servers
+    /// on a Redis of their own.
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
-        let state = Arc::new(tempfile::tempdir().unwrap());
-        let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
-        config.state_dir = Some(state.path().to_owned());
+        if crate::SPREAD {
+            let redis = Arc::new(RedisServer::start());
+            let mut config = Self::config_on(Some(&redis));
+            tune(&mut config);
+            return Self::start_shared(config, redis, 2).await;
+        }
+        let mut config = Self::config_on(None);
         tune(&mut config);
+        let state = Arc::new(tempfile::tempdir().unwrap());
+        config.state_dir = Some(state.path().to_owned());
         Self::start_from(config, state).await
+    }
+
+    /// The test configuration: port 0 and, with `redis`, the rooms and
+    /// secrets shared.
+    pub fn config_on(redis: Option<&RedisServer>) -> Config {
+        let mut config = Config::with_listen("127.0.0.1:0".parse().unwrap());
+        if let Some(redis) = redis {
+            config.redis_url = Some(redis.url().parse().unwrap());
+            config.rejoin_secret = Some(SHARED_REJOIN_SECRET.parse().unwrap());
+            config.turn_secret = Some(SHARED_TURN_SECRET.parse().unwrap());
+        }
+        config
+    }
+
+    /// `count` servers sharing `redis`, each with a state directory of its
+    /// own; the first one stands for them all.
+    pub async fn start_shared(config: Config, redis: Arc<RedisServer>, count: usize) -> Self {
+        let mut servers = Vec::new();
+        for _ in 0..count {
+            let state = Arc::new(tempfile::tempdir().unwrap());
+            let mut config = config.clone();
+            config.state_dir = Some(state.path().to_owned());
+            servers.push(Self::start_from(config, state).await);
+        }
+        let mut first = servers.remove(0);
+        first.others = servers;
+        first.redis = Some(redis);
+        first
     }
 
     /// Another server on the same state directory and configuration, as
@@ -55,7 +108,7 @@ impl TestServer {
     async fn start_from(config: Config, state: Arc<TempDir>) -> Self {
         let listener = TcpListener::bind(config.listen).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = App::new(&config).expect("server builds");
+        let app = App::new(&config).await.expect("server builds");
         let certificate = app.self_signed_certificate().map(str::to_owned);
         let scheme = if config.tls().is_some() { "https" } else { "http" };
         let (stop, stopped) = oneshot::channel::<()>();
@@ -70,19 +123,37 @@ impl TestServer {
             stop: Some(stop),
             task: Some(task),
             _state: state,
+            others: Vec::new(),
+            next: AtomicUsize::new(0),
+            redis: None,
         }
     }
 
+    /// The servers sharing the rooms, this one first.
+    pub fn instances(&self) -> impl Iterator<Item = &TestServer> {
+        std::iter::once(self).chain(&self.others)
+    }
+
+    /// The server the next client connects to: each in turn.
+    fn next_url(&self) -> &str {
+        let count = 1 + self.others.len();
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % count;
+        &self.instances().nth(turn).expect("in range").url
+    }
+
     pub async fn connect(&self) -> Client {
-        Client::connect(&self.url, TransportType::Websocket).await
+        Client::connect(self.next_url(), TransportType::Websocket).await
     }
 
     pub async fn connect_polling(&self) -> Client {
-        Client::connect(&self.url, TransportType::Polling).await
+        Client::connect(self.next_url(), TransportType::Polling).await
     }
 
-    /// Stops the server and waits until it has.
+    /// Stops the server (every one of them) and waits until it has.
     pub async fn stop(mut self) -> std::io::Result<()> {
+        for other in std::mem::take(&mut self.others) {
+            Box::pin(other.stop()).await?;
+        }
         let _ = self.stop.take().unwrap().send(());
         self.task.take().unwrap().await.unwrap()
     }
@@ -324,14 +395,21 @@ pub fn assert_error(ack: &Value, code: &str) {
     );
 }
 
+/// The `rejoin` of the seat `ack` (of `join` or `rejoin`) gave.
+pub fn rejoin_request(room: &str, ack: &Value) -> Value {
+    json!({"room_id": room, "peer_id": ack["peer_id"], "rejoin_token": ack["rejoin_token"]})
+}
+
 /// Two people in a fresh room: (room id, Ada, Ada's join ack, Bob, Bob's ack).
 pub async fn call_of_two(server: &TestServer) -> (String, Client, Value, Client, Value) {
     let mut ada = server.connect().await;
     let mut bob = server.connect().await;
     let room = ada.create_room().await;
     let ada_ack = ada.join(&room, "Ada").await;
+    ada.expect("members").await;
     let bob_ack = bob.join(&room, "Bob").await;
     ada.expect("user-arrived").await;
+    ada.expect("members").await;
     ada.clear();
     bob.expect("members").await;
     bob.clear();

@@ -3,12 +3,16 @@
 
 mod harness;
 
+/// Every client talks to one server, which keeps its rooms in memory.
+const SPREAD: bool = false;
+
 mod acme;
 
 mod http;
 mod input;
 mod reconnect;
 mod relay;
+mod restart;
 mod rooms;
 mod tls;
 mod transports;

@@ -1,0 +1,1 @@
+//! Servers sharing rooms.
