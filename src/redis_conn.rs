@@ -18,6 +18,10 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest pause between attempts to reconnect.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+/// Attempts to reconnect before a waiting request is failed (the next
+/// request tries again): requests fail at once while Redis is away, rather
+/// than waiting through a long series of retries.
+const RECONNECT_ATTEMPTS: usize = 1;
 
 /// Where Redis is: `redis://[user:password@]host:port/db`, or `rediss://`
 /// for TLS. `Debug` and `Display` leave the password out.
@@ -78,7 +82,8 @@ pub async fn connect(
     let mut config = ConnectionManagerConfig::new()
         .set_response_timeout(Some(RESPONSE_TIMEOUT))
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_max_delay(MAX_RECONNECT_DELAY);
+        .set_max_delay(MAX_RECONNECT_DELAY)
+        .set_number_of_retries(RECONNECT_ATTEMPTS);
     if let Some(pushes) = pushes {
         config = config.set_push_sender(pushes).set_automatic_resubscription();
     }

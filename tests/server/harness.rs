@@ -303,10 +303,15 @@ impl Client {
     /// The next event called `name`; other events received meanwhile are kept
     /// for later calls.
     pub async fn expect(&mut self, name: &str) -> Value {
+        self.expect_within(name, PATIENCE).await
+    }
+
+    /// `expect`, for something that may take longer than usual.
+    pub async fn expect_within(&mut self, name: &str, patience: Duration) -> Value {
         if let Some(i) = self.held.iter().position(|(n, _)| n == name) {
             return self.held.remove(i).1;
         }
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let deadline = tokio::time::Instant::now() + patience;
         loop {
             let received = tokio::time::timeout_at(deadline, self.events.recv())
                 .await
@@ -414,4 +419,62 @@ pub async fn call_of_two(server: &TestServer) -> (String, Client, Value, Client,
     bob.expect("members").await;
     bob.clear();
     (room, ada, ada_ack, bob, bob_ack)
+}
+
+/// The server binary in a process of its own, so that it can be killed as a
+/// crash would (`kill -9`): no goodbye to anyone.
+pub struct ServerProcess {
+    pub url: String,
+    child: std::process::Child,
+    _state: TempDir,
+}
+
+impl ServerProcess {
+    /// Starts `duet` with `args` on a port of its own; resolves once it
+    /// says where it listens.
+    pub async fn start(args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let state = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duet"))
+            .args(["--listen", "127.0.0.1:0", "--log-level", "warn", "--state-dir"])
+            .arg(state.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the duet binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let url = tokio::task::spawn_blocking(move || {
+            std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|line| {
+                    let rest = line.split("open ").nth(1)?;
+                    Some(rest.split_whitespace().next()?.trim_end_matches('/').to_owned())
+                })
+        })
+        .await
+        .unwrap()
+        .expect("the server says where it listens");
+        Self {
+            url,
+            child,
+            _state: state,
+        }
+    }
+
+    pub async fn connect(&self) -> Client {
+        Client::connect(&self.url, TransportType::Websocket).await
+    }
+
+    /// SIGKILL, and waits for the process to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

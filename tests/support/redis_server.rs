@@ -5,11 +5,12 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub struct RedisServer {
     pub port: u16,
-    child: Option<Child>,
+    child: Mutex<Option<Child>>,
     dir: tempfile::TempDir,
 }
 
@@ -19,9 +20,9 @@ impl RedisServer {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let mut server = Self {
+        let server = Self {
             port,
-            child: None,
+            child: Mutex::new(None),
             dir: tempfile::tempdir().expect("a directory for redis-server"),
         };
         server.start_again();
@@ -34,7 +35,7 @@ impl RedisServer {
     }
 
     /// Starts it (again) on its port, and waits until it accepts connections.
-    pub fn start_again(&mut self) {
+    pub fn start_again(&self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -43,7 +44,7 @@ impl RedisServer {
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server must be installed for these tests (apt-get install redis-server)");
-        self.child = Some(child);
+        *self.child.lock().unwrap() = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
@@ -56,8 +57,8 @@ impl RedisServer {
     }
 
     /// Kills it (its data goes with it).
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
+    pub fn stop(&self) {
+        if let Some(mut child) = self.child.lock().unwrap().take() {
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -640,7 +640,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_redis_requests_fail_plainly_and_all_is_well_again_when_it_is_back() {
-        let mut server = redis_server::RedisServer::start();
+        let server = redis_server::RedisServer::start();
         let store = store_on(&server).await;
         let room = RoomId::generate();
         store.create_room(&room).await.unwrap();
