@@ -50,6 +50,35 @@ export async function startServer(args = [], { listen = '127.0.0.1:0', wrap = []
   return { url, stateDir, stop: ending('SIGTERM'), kill: ending('SIGKILL') };
 }
 
+/** Whether something accepts TCP connections on `port` of 127.0.0.1. */
+export function accepts(port) {
+  return new Promise((answer) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      answer(true);
+    });
+    socket.once('error', () => answer(false));
+  });
+}
+
+/** Debian's redis-server on a free port, keeping nothing on disk: `{ url, stop() }`. */
+export async function startRedis() {
+  const port = await freePort('tcp');
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    cwd: freshDir('redis'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await eventually(() => accepts(port), { what: 'redis-server to listen' });
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    async stop() {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
 /** A new empty directory under the system's temporary directory. */
 export function freshDir(what) {
   return mkdtempSync(join(tmpdir(), `duet-${what}-`));
@@ -335,10 +364,10 @@ export async function startCoturn({ secret, relayPorts = [43000, 43999] }) {
   };
 }
 
-/** Both people open `roomUrl`, tick "always relay" if asked, and join. */
+/** Both people open `roomUrl` (or each their own, from a list), tick "always relay" if asked, and join. */
 export async function joinBoth(people, roomUrl, { relayOnly = false } = {}) {
-  for (const who of people) {
-    await who.page.goto(roomUrl);
+  for (const [i, who] of people.entries()) {
+    await who.page.goto(Array.isArray(roomUrl) ? roomUrl[i] : roomUrl);
     await waitForStatus(who.page, 'lobby');
     if (relayOnly) await who.page.getByTestId('relay-only').check();
     await who.page.getByTestId('name-input').fill(who.name);
