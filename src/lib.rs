@@ -10,16 +10,20 @@
 //!   `/healthz`, `/metrics`, security headers, the client's address behind
 //!   trusted proxies, the invite QR code, the HTTP-to-HTTPS redirect.
 //! - [`signalling`]: the Socket.IO edge and the protocol's handlers: checks on
-//!   arrival, the event table, relaying, announcements, the expiry sweeper.
-//! - [`store`]: rooms and seats behind the [`store::RoomStore`] trait; knows
-//!   nothing of HTTP or Socket.IO.
-//! - [`domain`]: validated words of the protocol (room ids, names, tokens).
+//!   arrival, the event table, relaying, announcements, the expiry sweeper;
+//!   generic over the Socket.IO adapter (in memory, or Redis for servers
+//!   sharing rooms).
+//! - [`store`]: rooms and seats behind the [`store::RoomStore`] trait, in
+//!   memory or in Redis; knows nothing of HTTP or Socket.IO.
+//! - [`domain`]: validated words of the protocol (room ids, names, rejoin
+//!   tickets, client addresses).
 //!
 //! At the side: [`config`] (flags and environment), [`redis_conn`]
 //! (connections to Redis, for servers sharing rooms), [`secrets`] (the keys
 //! that outlive a restart, and the state directory they are kept in),
-//! [`telemetry`] (logs and metrics), [`turn`] (ICE servers, TURN credentials and the built-in
-//! STUN/TURN server), [`tls`] (certificates), [`serve`] (listeners),
+//! [`telemetry`] (logs and metrics), [`turn`] (ICE servers, TURN credentials
+//! and the built-in STUN/TURN server), [`tls`] (certificates), [`serve`]
+//! (listeners),
 //! [`console`] (what start-up prints), [`shutdown`] (the stop signal), and
 //! [`app`], which wires it all together and serves it.
 
