@@ -25,12 +25,18 @@ pub struct Conn {
 /// Where connections go and where they come from.
 #[derive(Clone, Debug)]
 pub struct Target {
-    pub server: SocketAddr,
+    /// Servers, used in turn: connections `n` and `n + 1` (the two peers of
+    /// a room) go to different servers whenever there are several.
+    pub servers: Vec<SocketAddr>,
     /// Source addresses, used in turn so that ephemeral ports do not run out.
     pub sources: Vec<IpAddr>,
 }
 
 impl Target {
+    pub fn server(&self, n: usize) -> SocketAddr {
+        self.servers[n % self.servers.len()]
+    }
+
     pub fn source(&self, n: usize) -> IpAddr {
         self.sources[n % self.sources.len()]
     }
@@ -43,17 +49,18 @@ pub fn other_error(message: impl Into<String>) -> io::Error {
 impl Conn {
     /// Opens the WebSocket transport and connects to the default namespace.
     pub async fn connect(target: &Target, n: usize) -> io::Result<Self> {
-        let socket = match target.server {
+        let server = target.server(n);
+        let socket = match server {
             SocketAddr::V4(_) => TcpSocket::new_v4()?,
             SocketAddr::V6(_) => TcpSocket::new_v6()?,
         };
         socket.bind(SocketAddr::new(target.source(n), 0))?;
-        let stream = socket.connect(target.server).await?;
+        let stream = socket.connect(server).await?;
         stream.set_nodelay(true)?;
         // Close with a reset: a load test opening thousands of connections a
         // second must not leave each port in TIME_WAIT.
         stream.set_zero_linger()?;
-        let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", target.server);
+        let url = format!("ws://{server}/socket.io/?EIO=4&transport=websocket");
         let (ws, _) = client_async(url, stream)
             .await
             .map_err(|e| other_error(e.to_string()))?;
@@ -186,7 +193,7 @@ pub struct Pair {
 }
 
 /// Connects two peers, creates a room and joins both; connection numbers
-/// `n` and `n + 1` pick their source addresses.
+/// `n` and `n + 1` pick their servers and source addresses.
 pub async fn pair_up(target: &Target, n: usize) -> io::Result<Pair> {
     let mut first = Conn::connect(target, n).await?;
     let created = first.request("create-room", |o| o.push_str("{}")).await?;

@@ -4,9 +4,11 @@
 //! on the hot path. Every scenario prints one JSON line.
 
 mod conn;
+mod process;
+mod redis_memory;
 mod scenario;
-mod server_proc;
 mod stats;
+mod watched;
 mod wire;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -16,20 +18,27 @@ use clap::{Parser, Subcommand};
 
 use conn::Target;
 use scenario::{churn, hold, relay, startup};
+use watched::Watched;
 
 #[derive(Debug, Parser)]
 #[command(name = "duet-load", version, about)]
 struct Cli {
-    /// The server's address.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    server: SocketAddr,
+    /// The server's address. Given more than once, connections go to the
+    /// servers in turn, and the two peers of a room to different servers.
+    #[arg(long = "server", default_value = "127.0.0.1:8080")]
+    servers: Vec<SocketAddr>,
     /// Loopback source addresses to spread connections over, as a range of
     /// the last octet (127.0.0.2-127.0.0.40) or a comma-separated list.
     #[arg(long, default_value = "127.0.0.2-127.0.0.33")]
     sources: String,
     /// The server's process id: its memory and CPU time are read from /proc.
+    /// With several servers, once per server in the order of `--server`.
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
+    /// The process id of the Redis the servers share: its memory and CPU time
+    /// are reported beside theirs.
     #[arg(long)]
-    server_pid: Option<u32>,
+    redis_pid: Option<u32>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -77,13 +86,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !cli.server_pids.is_empty() && cli.server_pids.len() != cli.servers.len() {
+        eprintln!("duet-load: give --server-pid once per --server, or not at all");
+        return ExitCode::FAILURE;
+    }
     // Each connection is a file descriptor: take all the process may have.
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
         eprintln!("duet-load: could not raise the open-file limit: {e}");
     }
     let target = Target {
-        server: cli.server,
+        servers: cli.servers,
         sources,
+    };
+    let watched = Watched {
+        servers: cli.server_pids,
+        redis: cli.redis_pid,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -91,10 +108,10 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let result = runtime.block_on(async {
         match &cli.scenario {
-            Scenario::Hold(args) => hold::run(&target, cli.server_pid, args).await,
-            Scenario::Relay(args) => relay::run(&target, cli.server_pid, args).await,
-            Scenario::Churn(args) => churn::run(&target, cli.server_pid, args).await,
-            Scenario::Startup(args) => startup::run(target.server, args),
+            Scenario::Hold(args) => hold::run(&target, &watched, args).await,
+            Scenario::Relay(args) => relay::run(&target, &watched, args).await,
+            Scenario::Churn(args) => churn::run(&target, &watched, args).await,
+            Scenario::Startup(args) => startup::run(&target.servers, args),
         }
     });
 

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::server_figure;
 use crate::conn::{Conn, Target, other_error};
-use crate::server_proc;
+use crate::process;
 use crate::stats;
+use crate::watched::Watched;
 use crate::wire;
 
 #[derive(Debug, clap::Args)]
@@ -34,15 +34,15 @@ struct Tally {
     failures: u64,
 }
 
-pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> Value {
+pub async fn run(target: &Target, watched: &Watched, args: &ChurnArgs) -> Value {
     let tally = Arc::new(Mutex::new(Tally {
         setup: stats::histogram(),
         cycle: stats::histogram(),
         failures: 0,
     }));
     let next_conn = Arc::new(AtomicUsize::new(0));
-    let cpu_start = server_figure(server_pid, server_proc::cpu_seconds);
-    let own_start = server_proc::cpu_seconds(std::process::id()).ok();
+    let cpu_start = watched.read(process::cpu_seconds);
+    let own_start = process::own_cpu_seconds();
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
     let mut workers = Vec::new();
@@ -73,16 +73,13 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> 
         let _ = worker.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let own_cpu = server_proc::cpu_seconds(std::process::id())
-        .ok()
+    let own_cpu = process::own_cpu_seconds()
         .zip(own_start)
         .map(|(end, start)| end - start);
-    let cpu = server_figure(server_pid, server_proc::cpu_seconds)
-        .zip(cpu_start)
-        .map(|(end, start)| end - start);
+    let cpu = watched.read(process::cpu_seconds).since(&cpu_start);
     let tally = tally.lock().await;
     let cycles = tally.cycle.len();
-    json!({
+    let mut report = json!({
         "scenario": "churn",
         "workers": args.workers,
         "seconds": (elapsed * 10.0).round() / 10.0,
@@ -91,12 +88,16 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &ChurnArgs) -> 
         "failures": tally.failures,
         "setup_ms": stats::summary_millis(&tally.setup),
         "cycle_ms": stats::summary_millis(&tally.cycle),
-        "server_cpu_seconds": cpu.map(|c| (c * 100.0).round() / 100.0),
-        "server_cpu_us_per_cycle": cpu.filter(|_| cycles > 0).map(|c| (c * 1e6 / cycles as f64).round()),
-        "server_cpu_percent": cpu.map(|c| (c / elapsed * 1000.0).round() / 10.0),
         "generator_cpu_percent": own_cpu.map(|c| (c / elapsed * 1000.0).round() / 10.0),
-
-    })
+    });
+    cpu.report(&mut report, |cpu| {
+        json!({
+            "cpu_seconds": cpu.map(|c| (c * 100.0).round() / 100.0),
+            "cpu_us_per_cycle": cpu.filter(|_| cycles > 0).map(|c| (c * 1e6 / cycles as f64).round()),
+            "cpu_percent": cpu.map(|c| (c / elapsed * 1000.0).round() / 10.0),
+        })
+    });
+    report
 }
 
 /// One call from nothing to hung up. Returns the set-up time: from the first

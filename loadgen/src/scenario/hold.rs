@@ -1,6 +1,8 @@
 //! `hold`: many peers, every pair in a joined room, held open; what each
-//! connected peer costs the server in resident memory.
+//! connected peer costs the server in resident memory, and what each room
+//! costs the Redis that servers sharing rooms keep them in.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -8,9 +10,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{server_figure, set_up_rooms};
+use super::set_up_rooms;
 use crate::conn::{Conn, Target};
-use crate::server_proc;
+use crate::process;
+use crate::redis_memory;
+use crate::watched::Watched;
 use crate::wire::{self, Frame};
 
 #[derive(Debug, clap::Args)]
@@ -24,10 +28,15 @@ pub struct HoldArgs {
     /// Rooms set up at the same time.
     #[arg(long, default_value_t = 200)]
     pub concurrency: usize,
+    /// The address of the Redis the servers keep their rooms in: its
+    /// `used_memory` is read before and after, for the bytes per room.
+    #[arg(long)]
+    pub redis: Option<SocketAddr>,
 }
 
-pub async fn run(target: &Target, server_pid: Option<u32>, args: &HoldArgs) -> Value {
-    let rss_before = server_figure(server_pid, server_proc::rss_kib);
+pub async fn run(target: &Target, watched: &Watched, args: &HoldArgs) -> Value {
+    let rss_before = watched.read(process::rss_kib);
+    let redis_before = redis_used_memory(args.redis);
     let started = Instant::now();
     let (pairs, setup_failures) = set_up_rooms(target, args.connections / 2, args.concurrency).await;
     let setup_seconds = started.elapsed().as_secs_f64();
@@ -43,18 +52,19 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &HoldArgs) -> V
     let connected = holders.len();
     // Let the server settle before reading its memory.
     tokio::time::sleep(Duration::from_secs(2).min(Duration::from_secs(args.seconds))).await;
-    let rss_after = server_figure(server_pid, server_proc::rss_kib);
+    let rss_after = watched.read(process::rss_kib);
+    let redis_after = redis_used_memory(args.redis);
     for holder in holders {
         let _ = holder.await;
     }
     let dropped = dropped.load(Ordering::Relaxed);
-    let per_peer = match (rss_before, rss_after) {
+    let per_peer = match (rss_before.servers_total(), rss_after.servers_total()) {
         (Some(before), Some(after)) if connected > 0 => {
             Some(((after.saturating_sub(before)) as f64 / connected as f64 * 100.0).round() / 100.0)
         }
         _ => None,
     };
-    json!({
+    let mut report = json!({
         "scenario": "hold",
         "connections": args.connections,
         "connected": connected,
@@ -62,10 +72,31 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &HoldArgs) -> V
         "failures": setup_failures * 2 + dropped,
         "setup_seconds": (setup_seconds * 10.0).round() / 10.0,
         "hold_seconds": args.seconds,
-        "server_rss_kib_before": rss_before,
-        "server_rss_kib_after": rss_after,
         "server_kib_per_peer": per_peer,
-    })
+    });
+    rss_before.report(&mut report, |kib| json!({"rss_kib_before": kib}));
+    rss_after.report(&mut report, |kib| json!({"rss_kib_after": kib}));
+    if args.redis.is_some() {
+        let rooms = connected / 2;
+        report["redis_used_memory_before"] = json!(redis_before);
+        report["redis_used_memory_after"] = json!(redis_after);
+        report["redis_bytes_per_room"] = json!(
+            redis_before
+                .zip(redis_after)
+                .filter(|_| rooms > 0)
+                .map(|(before, after)| (after.saturating_sub(before) as f64 / rooms as f64).round())
+        );
+    }
+    report
+}
+
+/// Redis's `used_memory` if its address was given; a failure to read it is
+/// told on standard error and leaves the figure empty.
+fn redis_used_memory(redis: Option<SocketAddr>) -> Option<u64> {
+    let redis = redis?;
+    redis_memory::used_memory(redis)
+        .inspect_err(|e| eprintln!("Redis at {redis}: {e}"))
+        .ok()
 }
 
 /// Keeps a connection open until `until`, answering pings.

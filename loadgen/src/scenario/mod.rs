@@ -5,7 +5,6 @@ pub mod hold;
 pub mod relay;
 pub mod startup;
 
-use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -45,9 +44,4 @@ pub async fn set_up_rooms(target: &Target, rooms: usize, concurrency: usize) -> 
     }
     let failed = failures.load(Ordering::Relaxed);
     (pairs, failed)
-}
-
-/// Reads a server figure if a pid was given.
-pub fn server_figure<T>(pid: Option<u32>, read: impl Fn(u32) -> io::Result<T>) -> Option<T> {
-    pid.and_then(|pid| read(pid).ok())
 }

@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{server_figure, set_up_rooms};
+use super::set_up_rooms;
 use crate::conn::{Conn, Target};
-use crate::server_proc;
+use crate::process;
 use crate::stats::{self, now_micros};
+use crate::watched::Watched;
 use crate::wire::{self, Frame};
 
 /// The protocol lets a connection send 20 events a second after its burst;
@@ -74,7 +75,7 @@ impl Window {
     }
 }
 
-pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> Value {
+pub async fn run(target: &Target, watched: &Watched, args: &RelayArgs) -> Value {
     let per_peer = args.rate / (args.rooms as f64 * 2.0);
     if per_peer > MAX_PER_PEER {
         return json!({
@@ -116,31 +117,27 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
         local.spawn_local(peer(pair.first, first, Rc::clone(&tally)));
         local.spawn_local(peer(pair.second, second, Rc::clone(&tally)));
     }
-    let own_pid = Some(std::process::id());
     let (cpu, own_cpu) = local
         .run_until(async {
             sleep_until_micros(window.start).await;
-            let cpu_start = server_figure(server_pid, server_proc::cpu_seconds);
-            let own_start = server_figure(own_pid, server_proc::cpu_seconds);
+            let cpu_start = watched.read(process::cpu_seconds);
+            let own_start = process::own_cpu_seconds();
             sleep_until_micros(window.end).await;
-            let cpu_end = server_figure(server_pid, server_proc::cpu_seconds);
-            let own_end = server_figure(own_pid, server_proc::cpu_seconds);
+            let cpu_end = watched.read(process::cpu_seconds);
+            let own_end = process::own_cpu_seconds();
             (
-                cpu_start.zip(cpu_end).map(|(a, b)| b - a),
+                cpu_end.since(&cpu_start),
                 own_start.zip(own_end).map(|(a, b)| b - a),
             )
         })
         .await;
     // Let the last messages arrive and every peer finish.
     local.await;
-    let rss = server_figure(server_pid, server_proc::rss_kib);
+    let rss = watched.read(process::rss_kib);
 
     let tally = tally.borrow();
     let seconds = args.seconds as f64;
-    let per_message_us = cpu
-        .filter(|_| tally.delivered > 0)
-        .map(|c| round2(c * 1e6 / tally.delivered as f64));
-    json!({
+    let mut report = json!({
         "scenario": "relay",
         "rooms": args.rooms,
         "peers": peers,
@@ -154,13 +151,19 @@ pub async fn run(target: &Target, server_pid: Option<u32>, args: &RelayArgs) -> 
 
         "errors": tally.errors,
         "latency_us": stats::summary_micros(&tally.histogram),
-        "server_cpu_seconds": cpu.map(round2),
-        "server_cpu_us_per_message": per_message_us,
-        "server_cpu_percent": cpu.map(|c| round2(c / seconds * 100.0)),
-        "server_rss_kib": rss,
         "generator_cpu_percent": own_cpu.map(|c| round2(c / seconds * 100.0)),
-
-    })
+    });
+    cpu.report(&mut report, |cpu| {
+        json!({
+            "cpu_seconds": cpu.map(round2),
+            "cpu_us_per_message": cpu
+                .filter(|_| tally.delivered > 0)
+                .map(|c| round2(c * 1e6 / tally.delivered as f64)),
+            "cpu_percent": cpu.map(|c| round2(c / seconds * 100.0)),
+        })
+    });
+    rss.report(&mut report, |kib| json!({"rss_kib": kib}));
+    report
 }
 
 fn round2(x: f64) -> f64 {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::server_proc;
+use crate::process;
 
 #[derive(Debug, clap::Args)]
 pub struct StartupArgs {
@@ -20,7 +20,10 @@ pub struct StartupArgs {
     pub runs: usize,
 }
 
-pub fn run(server: SocketAddr, args: &StartupArgs) -> Value {
+pub fn run(servers: &[SocketAddr], args: &StartupArgs) -> Value {
+    let &[server] = servers else {
+        return json!({"scenario": "startup", "error": "startup measures one server: give --server once"});
+    };
     let mut times = Vec::new();
     let mut idle_rss = None;
     for _ in 0..args.runs {
@@ -45,7 +48,7 @@ pub fn run(server: SocketAddr, args: &StartupArgs) -> Value {
             std::thread::sleep(Duration::from_micros(500));
         };
         std::thread::sleep(Duration::from_secs(1));
-        idle_rss = server_proc::rss_kib(child.id()).ok();
+        idle_rss = process::rss_kib(child.id()).ok();
         let _ = child.kill();
         let _ = child.wait();
         match serving {

@@ -1,5 +1,5 @@
-//! The server process as Linux sees it: resident memory and CPU time, read
-//! from `/proc/<pid>`.
+//! A process as Linux sees it (a server, Redis, the generator itself):
+//! resident memory and CPU time, read from `/proc/<pid>`.
 
 use std::fs;
 use std::io;
@@ -29,6 +29,11 @@ pub fn cpu_seconds(pid: u32) -> io::Result<f64> {
     // SAFETY: sysconf only reads a configuration value.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     Ok(ticks as f64 / per_second)
+}
+
+/// The generator's own CPU time so far, in seconds.
+pub fn own_cpu_seconds() -> Option<f64> {
+    cpu_seconds(std::process::id()).ok()
 }
 
 #[cfg(test)]
