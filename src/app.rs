@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::console;
 use crate::http::{self, Assets, HttpState, Pages, Proxies};
-use crate::secrets::Secrets;
+use crate::secrets::{self, Secrets};
 use crate::serve::{self, Transport};
 use crate::signalling::bus::RedisBus;
 use crate::signalling::{self, ConnectionCap, Hub};
@@ -114,7 +114,8 @@ impl App {
             .await
             .map_err(unreachable)?;
         let bus = RedisBus::connect(url).await.map_err(unreachable)?;
-        Self::assemble(config, Arc::new(store), Sharing::Redis(bus)).await
+        let config = with_shared_secrets(config, &store).await?;
+        Self::assemble(&config, Arc::new(store), Sharing::Redis(bus)).await
     }
 
     async fn assemble(config: &Config, store: Arc<dyn RoomStore>, sharing: Sharing) -> io::Result<Self> {
@@ -275,6 +276,26 @@ impl App {
         }
         result
     }
+}
+
+/// `config` with the secrets that servers sharing rooms must share: those
+/// it gives, else the ones kept in their Redis (the first server makes them),
+/// so that a ticket or TURN credential from one is good on all.
+async fn with_shared_secrets(config: &Config, store: &RedisStore) -> io::Result<Config> {
+    let mut config = config.clone();
+    let shared = |name: &'static str| async move {
+        store
+            .shared_secret(name, secrets::fresh_secret)
+            .await
+            .map_err(|e| io::Error::other(format!("cannot read the shared {name} secret from Redis: {e}")))
+    };
+    if config.rejoin_secret.is_none() {
+        config.rejoin_secret = Some(shared("rejoin").await?.parse().map_err(io::Error::other)?);
+    }
+    if config.turn_secret.is_none() {
+        config.turn_secret = Some(shared("turn").await?.parse().map_err(io::Error::other)?);
+    }
+    Ok(config)
 }
 
 /// Loads or makes the certificate, or starts ACME, and reports it.

@@ -46,8 +46,8 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
 
     /// The secret rejoin tickets are signed with, instead of the one kept
-    /// in the state directory; several instances sharing rooms need the
-    /// same one. At least 16 characters.
+    /// in the state directory (or, with --redis-url, in Redis, shared by
+    /// every server there). At least 16 characters.
     #[arg(long, env = "DUET_REJOIN_SECRET", hide_env_values = true)]
     pub rejoin_secret: Option<RejoinSecret>,
 

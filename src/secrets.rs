@@ -156,7 +156,7 @@ impl Secrets {
 }
 
 /// 32 random bytes from the operating system, base64.
-fn fresh_secret() -> String {
+pub fn fresh_secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     BASE64.encode(bytes)

@@ -121,6 +121,21 @@ async fn every_event_goes_between_three_servers() {
 }
 
 #[tokio::test]
+async fn servers_given_no_secrets_share_those_kept_in_redis() {
+    let redis = Arc::new(RedisServer::start());
+    let mut config = TestServer::config_on(Some(&redis));
+    config.rejoin_secret = None;
+    config.turn_secret = None;
+    let one = TestServer::start_shared(config.clone(), Arc::clone(&redis), 1).await;
+    let two = TestServer::start_shared(config, Arc::clone(&redis), 1).await;
+    let (room, ada, ada_ack, _bob, _) = call_across(one.connect().await, two.connect().await).await;
+    ada.disconnect().await;
+    let back = two.connect().await;
+    let ack = back.call("rejoin", rejoin_request(&room, &ada_ack)).await;
+    assert_eq!(ack["ok"], true, "a ticket of one is good on the other: {ack}");
+}
+
+#[tokio::test]
 async fn nothing_crosses_from_one_room_to_another_between_servers() {
     let redis = Arc::new(RedisServer::start());
     let [one, two] = <[TestServer; 2]>::try_from(servers(&redis, 2).await)

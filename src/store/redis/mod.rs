@@ -161,6 +161,19 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// The secret `name` that every server sharing this Redis uses: the
+    /// first to ask makes it (with `make`), the others find it.
+    pub async fn shared_secret(&self, name: &str, make: impl FnOnce() -> String) -> StoreResult<String> {
+        let s = &self.shared;
+        let key = format!("{}secret:{name}", s.keys.prefix);
+        let mut set = redis::cmd("SET");
+        set.arg(&key).arg(make()).arg("NX");
+        s.reached(set.query_async::<()>(&mut s.conn()).await)?;
+        s.reached(s.conn().get(&key).await)
+    }
+}
+
 impl Drop for RedisStore {
     fn drop(&mut self) {
         for task in &self.tasks {
@@ -574,6 +587,23 @@ mod tests {
             assert!(tokio::time::Instant::now() < deadline, "not within {within:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    #[tokio::test]
+    async fn servers_on_one_redis_agree_on_their_secrets() {
+        let server = redis_server::RedisServer::start();
+        let (one, two) = (store_on(&server).await, store_on(&server).await);
+        let first = one
+            .shared_secret("rejoin", || "made by one".into())
+            .await
+            .unwrap();
+        let second = two
+            .shared_secret("rejoin", || "made by two".into())
+            .await
+            .unwrap();
+        assert_eq!((first.as_str(), second.as_str()), ("made by one", "made by one"));
+        let other = two.shared_secret("turn", || "another".into()).await.unwrap();
+        assert_eq!(other, "another");
     }
 
     #[tokio::test]
