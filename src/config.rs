@@ -93,8 +93,8 @@ pub struct Config {
 
     /// The secret shared with TURN servers, from which each peer's
     /// credentials are derived (coturn: static-auth-secret). When not given,
-    /// a random one is made and kept in the state directory (fine for the
-    /// built-in server alone).
+    /// a random one is made and kept in the state directory, or with
+    /// --redis-url in Redis (fine for the built-in server alone).
     #[arg(long, env = "DUET_TURN_SECRET", hide_env_values = true)]
     pub turn_secret: Option<TurnSecret>,
 
