@@ -4,8 +4,7 @@
 //! awaits while the lock is held, and the async trait methods never yield
 //! inside it.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -32,25 +31,65 @@ pub struct MemoryStore {
 #[derive(Default)]
 struct State {
     rooms: HashMap<RoomId, Room>,
-    /// When something may be due to expire, earliest first. An entry is only
-    /// a hint: it is checked against the room when it comes due, so nothing
-    /// has to be removed from here when a seat is taken back or refilled.
-    deadlines: BinaryHeap<Reverse<(Instant, Due)>>,
+    deadlines: Deadlines,
     seated: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Due {
     Grace(RoomId, PeerId),
     EmptyRoom(RoomId),
+}
+
+/// What comes due when: at most one deadline per empty room (its
+/// time-to-live) and per dropped seat (its grace), replaced when set again
+/// and removed when it no longer applies, so that its size follows the rooms
+/// and seats there are, however much they churn.
+#[derive(Default)]
+struct Deadlines {
+    by_time: BTreeSet<(Instant, Due)>,
+    by_due: HashMap<Due, Instant>,
+}
+
+impl Deadlines {
+    fn set(&mut self, due: Due, at: Instant) {
+        if let Some(previous) = self.by_due.insert(due.clone(), at) {
+            self.by_time.remove(&(previous, due.clone()));
+        }
+        self.by_time.insert((at, due));
+    }
+
+    fn clear(&mut self, due: Due) {
+        if let Some(at) = self.by_due.remove(&due) {
+            self.by_time.remove(&(at, due));
+        }
+    }
+
+    /// The earliest deadline passed by `now`, taken out.
+    fn take_passed(&mut self, now: Instant) -> Option<Due> {
+        if self.by_time.first()?.0 > now {
+            return None;
+        }
+        let (_, due) = self.by_time.pop_first()?;
+        self.by_due.remove(&due);
+        Some(due)
+    }
+
+    /// Whether `due` is set and passed by `now`.
+    fn passed(&self, due: &Due, now: Instant) -> bool {
+        self.by_due.get(due).is_some_and(|at| *at <= now)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.by_due.len()
+    }
 }
 
 struct Room {
     max_users: u32,
     /// In join order.
     seats: Vec<Seat>,
-    /// Set while nobody sits in the room: its time-to-live runs from here.
-    empty_since: Option<Instant>,
     /// The latest peers that hung up, oldest first.
     hung_up: VecDeque<PeerId>,
 }
@@ -60,16 +99,13 @@ struct Seat {
     joined_at: JoinedAt,
     /// `None` while the connection is gone and the grace runs.
     conn: Option<ConnId>,
-    /// When the grace of a detached seat runs out.
-    grace_until: Option<Instant>,
 }
 
 impl Room {
-    fn new(max_users: u32, empty_since: Option<Instant>) -> Self {
+    fn new(max_users: u32) -> Self {
         Self {
             max_users,
             seats: Vec::new(),
-            empty_since,
             hung_up: VecDeque::new(),
         }
     }
@@ -84,10 +120,6 @@ impl Room {
 
     fn seat_mut(&mut self, peer_id: &PeerId) -> Option<&mut Seat> {
         self.seats.iter_mut().find(|s| &s.member.peer_id == peer_id)
-    }
-
-    fn is_expired(&self, ttl: std::time::Duration, now: Instant) -> bool {
-        self.empty_since.is_some_and(|since| since + ttl <= now)
     }
 
     /// Seats someone new (or back after the seat was freed), in join order.
@@ -108,10 +140,8 @@ impl Room {
                 },
                 joined_at: seat.joined_at,
                 conn: Some(seat.conn),
-                grace_until: None,
             },
         );
-        self.empty_since = None;
         Ok(self.seated(&peer_id, None, true))
     }
 
@@ -146,13 +176,11 @@ impl MemoryStore {
 impl State {
     /// The room, unless it outlived its time-to-live (then it is removed now
     /// rather than at the next sweep).
-    fn live_room(&mut self, room_id: &RoomId, rules: &RoomRules, now: Instant) -> Option<&mut Room> {
-        if self
-            .rooms
-            .get(room_id)
-            .is_some_and(|room| room.is_expired(rules.room_ttl, now))
-        {
+    fn live_room(&mut self, room_id: &RoomId, now: Instant) -> Option<&mut Room> {
+        let emptied = Due::EmptyRoom(room_id.clone());
+        if self.deadlines.passed(&emptied, now) {
             self.rooms.remove(room_id);
+            self.deadlines.clear(emptied);
         }
         self.rooms.get_mut(room_id)
     }
@@ -168,10 +196,10 @@ impl State {
         let index = room.seats.iter().position(|s| &s.member.peer_id == peer_id)?;
         let seat = room.seats.remove(index);
         self.seated -= 1;
+        self.deadlines.clear(Due::Grace(room_id.clone(), peer_id.clone()));
         if room.seats.is_empty() {
-            room.empty_since = Some(now);
             self.deadlines
-                .push(Reverse((now + rules.room_ttl, Due::EmptyRoom(room_id.clone()))));
+                .set(Due::EmptyRoom(room_id.clone()), now + rules.room_ttl);
         }
         Some(Vacated {
             room_id: room_id.clone(),
@@ -187,26 +215,24 @@ impl RoomStore for MemoryStore {
         let now = Instant::now();
         let rules = self.rules;
         let mut state = self.lock();
-        if let Some(room) = state.live_room(room_id, &rules, now) {
+        if let Some(room) = state.live_room(room_id, now) {
             return if room.seats.is_empty() {
                 Ok((Created::ExistingEmpty, room.max_users))
             } else {
                 Err(StoreError::RoomTaken)
             };
         }
-        state
-            .rooms
-            .insert(room_id.clone(), Room::new(rules.max_users, Some(now)));
+        state.rooms.insert(room_id.clone(), Room::new(rules.max_users));
         state
             .deadlines
-            .push(Reverse((now + rules.room_ttl, Due::EmptyRoom(room_id.clone()))));
+            .set(Due::EmptyRoom(room_id.clone()), now + rules.room_ttl);
         Ok((Created::New, rules.max_users))
     }
 
     async fn room(&self, room_id: &RoomId) -> StoreResult<Option<RoomView>> {
         let now = Instant::now();
         let mut state = self.lock();
-        Ok(state.live_room(room_id, &self.rules, now).map(|room| RoomView {
+        Ok(state.live_room(room_id, now).map(|room| RoomView {
             room_id: room_id.clone(),
             max_users: room.max_users,
             members: room.members(),
@@ -217,10 +243,11 @@ impl RoomStore for MemoryStore {
         let now = Instant::now();
         let mut state = self.lock();
         let seated = state
-            .live_room(room_id, &self.rules, now)
+            .live_room(room_id, now)
             .ok_or(StoreError::NoSuchRoom)?
             .sit(seat)?;
         state.seated += 1;
+        state.deadlines.clear(Due::EmptyRoom(room_id.clone()));
         Ok(seated)
     }
 
@@ -228,23 +255,23 @@ impl RoomStore for MemoryStore {
         let now = Instant::now();
         let rules = self.rules;
         let mut state = self.lock();
-        if state.live_room(room_id, &rules, now).is_none() {
+        if state.live_room(room_id, now).is_none() {
             // Forgotten (a restart) or expired: made again around the seat.
-            state
-                .rooms
-                .insert(room_id.clone(), Room::new(rules.max_users, None));
+            state.rooms.insert(room_id.clone(), Room::new(rules.max_users));
         }
         let room = state.rooms.get_mut(room_id).expect("live or just made");
         if let Some(held) = room.seat_mut(&seat.peer_id) {
             let replaced_conn = held.conn.replace(seat.conn);
-            held.grace_until = None;
-            return Ok(room.seated(&seat.peer_id, replaced_conn, false));
+            let seated = room.seated(&seat.peer_id, replaced_conn, false);
+            state.deadlines.clear(Due::Grace(room_id.clone(), seat.peer_id));
+            return Ok(seated);
         }
         if room.hung_up.contains(&seat.peer_id) {
             return Err(StoreError::HungUp);
         }
         let seated = room.sit(seat)?;
         state.seated += 1;
+        state.deadlines.clear(Due::EmptyRoom(room_id.clone()));
         Ok(seated)
     }
 
@@ -253,7 +280,7 @@ impl RoomStore for MemoryStore {
         let rules = self.rules;
         let mut state = self.lock();
         let room = state
-            .live_room(room_id, &rules, now)
+            .live_room(room_id, now)
             .filter(|room| {
                 room.seat(peer_id)
                     .is_some_and(|seat| seat.conn.as_ref() == Some(conn))
@@ -273,7 +300,7 @@ impl RoomStore for MemoryStore {
         let rules = self.rules;
         let mut state = self.lock();
         let Some(seat) = state
-            .live_room(room_id, &rules, now)
+            .live_room(room_id, now)
             .and_then(|room| room.seat_mut(peer_id))
             .filter(|seat| seat.conn.as_ref() == Some(conn))
         else {
@@ -281,10 +308,9 @@ impl RoomStore for MemoryStore {
         };
         let until = now + rules.reconnect_grace;
         seat.conn = None;
-        seat.grace_until = Some(until);
         state
             .deadlines
-            .push(Reverse((until, Due::Grace(room_id.clone(), peer_id.clone()))));
+            .set(Due::Grace(room_id.clone(), peer_id.clone()), until);
         Ok(())
     }
 
@@ -306,31 +332,13 @@ impl RoomStore for MemoryStore {
         let rules = self.rules;
         let mut state = self.lock();
         let mut vacated = Vec::new();
-        while let Some(Reverse((at, _))) = state.deadlines.peek() {
-            if *at > now {
-                break;
-            }
-            let Reverse((_, due)) = state.deadlines.pop().expect("peeked");
+        while let Some(due) = state.deadlines.take_passed(now) {
             match due {
                 Due::Grace(room_id, peer_id) => {
-                    let grace_over = state
-                        .rooms
-                        .get(&room_id)
-                        .and_then(|room| room.seat(&peer_id))
-                        .and_then(|seat| seat.grace_until)
-                        .is_some_and(|until| until <= now);
-                    if grace_over {
-                        vacated.extend(state.remove_seat(&room_id, &peer_id, &rules, now));
-                    }
+                    vacated.extend(state.remove_seat(&room_id, &peer_id, &rules, now));
                 }
                 Due::EmptyRoom(room_id) => {
-                    if state
-                        .rooms
-                        .get(&room_id)
-                        .is_some_and(|room| room.is_expired(rules.room_ttl, now))
-                    {
-                        state.rooms.remove(&room_id);
-                    }
+                    state.rooms.remove(&room_id);
                 }
             }
         }
@@ -365,4 +373,32 @@ mod tests {
         #[tokio::test(start_paused = true)]
         memory
     );
+
+    /// Found by an attack: every emptied room added a deadline, kept until
+    /// it came due a day later.
+    #[tokio::test(start_paused = true)]
+    async fn churn_keeps_as_many_deadlines_as_there_are_rooms_and_dropped_seats() {
+        use crate::domain::RoomId;
+        use crate::store::RoomStore;
+        use crate::store::contract::{RULES, guest};
+
+        let store = MemoryStore::new(RULES);
+        let room = RoomId::generate();
+        store.create_room(&room).await.unwrap();
+        for _ in 0..1000 {
+            let ada = guest("Ada");
+            store.take_seat(&room, ada.seat.clone()).await.unwrap();
+            store.detach(&room, ada.peer(), ada.conn()).await.unwrap();
+            store.return_seat(&room, ada.returning("again")).await.unwrap();
+            store
+                .leave(&room, ada.peer(), &crate::domain::ConnId::new("again"))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store.lock().deadlines.len(),
+            1,
+            "the empty room's time-to-live alone"
+        );
+    }
 }
