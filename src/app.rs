@@ -17,6 +17,7 @@ use socketioxide::SocketIo;
 use socketioxide::adapter::Emitter;
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
@@ -24,7 +25,7 @@ use crate::console;
 use crate::http::{self, Assets, HttpState, Pages, Proxies};
 use crate::secrets::{self, Secrets};
 use crate::serve::{self, Transport};
-use crate::signalling::bus::RedisBus;
+use crate::signalling::bus::{Forwarded, RedisBus};
 use crate::signalling::{self, ConnectionCap, Hub};
 use crate::store::{MemoryStore, RedisSettings, RedisStore, RoomStore};
 use crate::telemetry::Metrics;
@@ -49,7 +50,8 @@ pub struct App {
     pub router: Router,
     io: Io,
     pub hub: Arc<Hub>,
-    sweeper: JoinHandle<()>,
+    /// The expiry sweeper, and with Redis the delivery of forwarded relays.
+    background: Vec<JoinHandle<()>>,
     /// The built-in STUN/TURN server to start, with `--turn`.
     turn: Option<(TurnSettings, TurnSecret)>,
     tls: Option<Tls>,
@@ -59,7 +61,8 @@ pub struct App {
 /// Where rooms and events are shared: nowhere (one server), or in Redis.
 enum Sharing {
     Alone,
-    Redis(RedisBus),
+    /// The bus, and the messages other servers forward to this one.
+    Redis(RedisBus, mpsc::UnboundedReceiver<Forwarded>),
 }
 
 /// The Socket.IO server on the adapter chosen at start-up.
@@ -84,6 +87,10 @@ type SharedAdapter = CustomRedisAdapter<Emitter, RedisBus>;
 
 /// The prefix of every Redis key and channel of duet.
 const REDIS_PREFIX: &str = "duet:";
+
+/// How many announcements from other servers may wait to be handled (each a
+/// few hundred bytes); socketioxide-redis's 1,024 overflowed under load.
+const ADAPTER_BUFFER: usize = 16 * 1024;
 
 /// HTTPS, as prepared before serving.
 enum Tls {
@@ -113,9 +120,11 @@ impl App {
         let store = RedisStore::connect(settings, config.room_rules())
             .await
             .map_err(unreachable)?;
-        let bus = RedisBus::connect(url).await.map_err(unreachable)?;
+        let (bus, forwarded) = RedisBus::connect(url, REDIS_PREFIX, store.server_id())
+            .await
+            .map_err(unreachable)?;
         let config = with_shared_secrets(config, &store).await?;
-        Self::assemble(&config, Arc::new(store), Sharing::Redis(bus)).await
+        Self::assemble(&config, Arc::new(store), Sharing::Redis(bus, forwarded)).await
     }
 
     async fn assemble(config: &Config, store: Arc<dyn RoomStore>, sharing: Sharing) -> io::Result<Self> {
@@ -150,6 +159,10 @@ impl App {
             rules: config.room_rules(),
             ice,
             cap: ConnectionCap::new(config.max_connections_per_ip),
+            bus: match &sharing {
+                Sharing::Alone => None,
+                Sharing::Redis(bus, _) => Some(bus.clone()),
+            },
         });
         let tls = match config.tls() {
             None => None,
@@ -174,22 +187,25 @@ impl App {
             .max_buffer_size(256)
             .ws_read_buffer_size(WS_READ_CHUNK_BYTES)
             .with_state(Arc::clone(&hub));
-        let (routes, io, sweeper) = match sharing {
+        let (routes, io, background) = match sharing {
             Sharing::Alone => {
                 let (layer, io) = builder.build_layer();
                 let ((), sweeper) = signalling::attach(&io, Arc::clone(&hub));
-                (routes.layer(layer), Io::Alone(io), sweeper)
+                (routes.layer(layer), Io::Alone(io), vec![sweeper])
             }
-            Sharing::Redis(bus) => {
+            Sharing::Redis(bus, forwarded) => {
                 let adapter = RedisAdapterCtr::new_with_driver(
                     bus,
-                    RedisAdapterConfig::default().with_prefix(format!("{REDIS_PREFIX}sio")),
+                    RedisAdapterConfig::default()
+                        .with_prefix(format!("{REDIS_PREFIX}sio"))
+                        .with_stream_buffer(ADAPTER_BUFFER),
                 );
                 let (layer, io) = builder.with_adapter::<SharedAdapter>(adapter).build_layer();
                 let (init, sweeper) = signalling::attach(&io, Arc::clone(&hub));
                 init.await
                     .map_err(|e| io::Error::other(format!("cannot subscribe to Redis: {e}")))?;
-                (routes.layer(layer), Io::Shared(io), sweeper)
+                let delivery = tokio::spawn(signalling::deliver_forwarded(io.clone(), forwarded));
+                (routes.layer(layer), Io::Shared(io), vec![sweeper, delivery])
             }
         };
         let proxies = Proxies::new(config.trusted_proxies.clone(), tls.is_some());
@@ -204,7 +220,7 @@ impl App {
             router,
             io,
             hub,
-            sweeper,
+            background,
             turn: turn_settings.map(|settings| (settings, secret)),
             tls,
             http_redirect: config.http_redirect,
@@ -229,7 +245,7 @@ impl App {
         let Self {
             router,
             io,
-            sweeper,
+            background,
             hub,
             turn,
             tls,
@@ -270,7 +286,9 @@ impl App {
             stopper.graceful_shutdown(Some(SHUTDOWN_TIMEOUT));
         });
         let result = serve::run(router, listener.into_std()?, transport, redirect, handle).await;
-        sweeper.abort();
+        for task in background {
+            task.abort();
+        }
         if let Some(turn) = turn {
             turn.stop().await;
         }

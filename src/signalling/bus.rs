@@ -1,27 +1,67 @@
-//! How servers sharing rooms pass Socket.IO events to each other: the Redis
-//! pub/sub driver of socketioxide's Redis adapter. The driver that
-//! socketioxide-redis ships holds one connection that stays broken once
-//! Redis restarts; this one rides on a connection that reconnects by itself
-//! and subscribes to its channels again (`redis_conn`).
+//! How servers sharing rooms pass Socket.IO events to each other, through
+//! Redis pub/sub on a connection that reconnects by itself and subscribes to
+//! its channels again (`redis_conn`):
+//!
+//! - announcements (`members`, `user-arrived`, `cut-the-call`) go through
+//!   socketioxide's Redis adapter, to every server, of which this is the
+//!   driver (the one socketioxide-redis ships stays broken once Redis
+//!   restarts);
+//! - relayed messages, the bulk, go to the one server holding the
+//!   recipient's connection, on a channel of its own, as the JSON they are
+//!   delivered as: no other server reads them, nothing re-encodes them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, PushInfo, PushKind, RedisResult, Value};
+use serde_json::value::RawValue;
 use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use tokio::sync::mpsc;
 
+use super::inbound::EventName;
+use crate::domain::{ConnId, PeerId};
 use crate::redis_conn::{self, RedisUrl};
 
 type Handlers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
 
-/// One connection to Redis for every channel the adapter uses; clones share it.
+/// One connection to Redis for every channel; clones share it.
 #[derive(Clone)]
 pub struct RedisBus {
     conn: ConnectionManager,
-    /// Where each subscribed channel's messages go.
+    /// Where each channel the adapter subscribed to goes.
     handlers: Handlers,
+    /// The prefix of the channels of relayed messages, one per server.
+    relays: String,
+}
+
+/// A relayed message for a connection on another server.
+pub struct Forwarded {
+    pub conn: ConnId,
+    /// The seat, to find it through the adapter if it moved.
+    pub peer_id: PeerId,
+    pub event: EventName,
+    pub payload: Box<RawValue>,
+}
+
+impl Forwarded {
+    /// `conn`, `peer`, `event` and the payload, one per line: ids and event
+    /// names hold no line ends, and the payload comes last.
+    fn encode(&self) -> String {
+        format!("{}\n{}\n{}\n{}", self.conn, self.peer_id, self.event.as_str(), self.payload.get())
+    }
+
+    fn decode(message: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(message).ok()?;
+        let mut parts = text.splitn(4, '\n');
+        let (conn, peer, event, payload) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        Some(Self {
+            conn: ConnId::new(conn),
+            peer_id: PeerId::from_client(peer),
+            event: EventName::parse(event)?,
+            payload: RawValue::from_string(payload.to_owned()).ok()?,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,20 +69,46 @@ pub struct RedisBus {
 pub struct BusError(#[from] redis::RedisError);
 
 impl RedisBus {
-    pub async fn connect(url: &RedisUrl) -> RedisResult<Self> {
+    /// Connects, and listens for the messages relayed to the server
+    /// `server`, which come out of the receiver.
+    pub async fn connect(
+        url: &RedisUrl,
+        prefix: &str,
+        server: &str,
+    ) -> RedisResult<(Self, mpsc::UnboundedReceiver<Forwarded>)> {
         let (pushes, mut heard) = mpsc::unbounded_channel::<PushInfo>();
-        let conn = redis_conn::connect(url, Some(pushes)).await?;
+        let mut conn = redis_conn::connect(url, Some(pushes)).await?;
+        let relays = format!("{prefix}relay:");
+        let inbox = format!("{relays}{server}");
+        conn.subscribe(&inbox).await?;
         let handlers = Handlers::default();
         let routes = Arc::clone(&handlers);
+        let (forward, forwarded) = mpsc::unbounded_channel();
         // Ends when the connection (the sender of pushes) is gone.
         tokio::spawn(async move {
             while let Some(push) = heard.recv().await {
-                if let Some((channel, message)) = message_of(push) {
+                let Some((channel, message)) = message_of(push) else {
+                    continue;
+                };
+                if channel == inbox {
+                    // Unbounded: a relayed message waits rather than is lost.
+                    match Forwarded::decode(&message) {
+                        Some(relayed) => drop(forward.send(relayed)),
+                        None => tracing::warn!("an unreadable relayed message from another server"),
+                    }
+                } else {
                     deliver(&routes, channel, message);
                 }
             }
         });
-        Ok(Self { conn, handlers })
+        Ok((Self { conn, handlers, relays }, forwarded))
+    }
+
+    /// Sends a relayed message to the server holding its recipient.
+    pub async fn forward(&self, server: &str, message: &Forwarded) -> Result<(), BusError> {
+        let channel = format!("{}{server}", self.relays);
+        self.conn.clone().publish::<_, _, ()>(channel, message.encode()).await?;
+        Ok(())
     }
 }
 
@@ -104,5 +170,27 @@ impl Driver for RedisBus {
             .query_async(&mut self.conn.clone())
             .await?;
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forwarded_message_reads_back() {
+        let message = Forwarded {
+            conn: ConnId::new("sid-1"),
+            peer_id: PeerId::generate(),
+            event: EventName::Offer,
+            payload: RawValue::from_string(r#"{"from":"p","name":"A\nB","sdp":"v=0\r\n"}"#.into()).unwrap(),
+        };
+        let read = Forwarded::decode(message.encode().as_bytes()).unwrap();
+        assert_eq!(read.conn, message.conn);
+        assert_eq!(read.peer_id, message.peer_id);
+        assert_eq!(read.event, message.event);
+        assert_eq!(read.payload.get(), message.payload.get());
+        assert!(Forwarded::decode(b"sid\npeer\nnot-an-event\n{}").is_none());
+        assert!(Forwarded::decode(b"too few").is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::bus::RedisBus;
 use super::cap::ConnectionCap;
 use crate::domain::{IceServer, PeerId, TicketKey};
 use crate::store::{RoomRules, RoomStore};
@@ -20,6 +21,9 @@ pub struct Hub {
     pub ice: Arc<IceServerList>,
     /// Signalling connections per client address.
     pub cap: Arc<ConnectionCap>,
+    /// Where several servers share the rooms: how relayed messages reach
+    /// recipients connected to another server.
+    pub bus: Option<RedisBus>,
 }
 
 impl Hub {

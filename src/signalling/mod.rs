@@ -51,6 +51,7 @@ pub use error::{ErrorCode, SignalError};
 pub use hub::Hub;
 use inbound::Inbound;
 pub use inbound::{EventName, MAX_PAYLOAD_BYTES};
+pub use relay::deliver_forwarded;
 pub use rooms::{CreatedRoom, create_room};
 use session::Session;
 

@@ -11,6 +11,9 @@ use socketioxide::extract::SocketRef;
 use socketioxide::handler::Value;
 use socketioxide::socket::Sid;
 
+use tokio::sync::mpsc;
+
+use super::bus::Forwarded;
 use super::context::EventContext;
 use super::error::{ErrorCode, SignalError};
 use super::hub::Hub;
@@ -115,13 +118,49 @@ pub async fn relay<A: Adapter>(cx: &EventContext<A>, relay: Relay<'_>) -> Result
         match local_socket(&cx.io, recipient) {
             Some(Some(socket)) => emit(&socket, relay.event, &outgoing),
             Some(None) => {}
-            None => {
-                let rooms = vec![audience::peer(&recipient.peer_id)];
-                announce::emit(&cx.io, rooms, relay.event.as_str(), &outgoing).await;
-            }
+            None => forward(cx, relay.event, recipient, &outgoing).await,
         }
     }
     Ok(())
+}
+
+/// Delivers a message to a recipient connected to another server: to that
+/// server alone when the store says which it is, else through the adapter.
+async fn forward<A: Adapter>(cx: &EventContext<A>, event: EventName, recipient: &Recipient, outgoing: &Outgoing<'_>) {
+    if let (Some(bus), Some(server), Some(conn)) = (&cx.hub.bus, &recipient.server, &recipient.conn) {
+        let message = Forwarded {
+            conn: conn.clone(),
+            peer_id: recipient.peer_id.clone(),
+            event,
+            payload: serde_json::value::to_raw_value(outgoing).expect("relayed messages serialise"),
+        };
+        if let Err(e) = bus.forward(server, &message).await {
+            tracing::debug!(error = %e, "relay not forwarded to another server");
+        }
+        return;
+    }
+    let rooms = vec![audience::peer(&recipient.peer_id)];
+    announce::emit(&cx.io, rooms, event.as_str(), outgoing).await;
+}
+
+/// Delivers the messages other servers forwarded here, to their recipients'
+/// connections; one that moved meanwhile (it took its seat back through
+/// another server) is found through the adapter. Runs until `forwarded` ends.
+pub async fn deliver_forwarded<A: Adapter>(io: SocketIo<A>, mut forwarded: mpsc::UnboundedReceiver<Forwarded>) {
+    while let Some(message) = forwarded.recv().await {
+        let here = message.conn.as_str().parse::<Sid>().ok().and_then(|sid| io.get_socket(sid));
+        match here {
+            Some(socket) => {
+                if let Err(e) = socket.emit(message.event.as_str(), &message.payload) {
+                    tracing::debug!(error = %e, "forwarded relay not delivered");
+                }
+            }
+            None => {
+                let rooms = vec![audience::peer(&message.peer_id)];
+                announce::emit(&io, rooms, message.event.as_str(), &message.payload).await;
+            }
+        }
+    }
 }
 
 /// The recipient's socket when it is on this server (`Some(None)` when its

@@ -128,30 +128,41 @@ pub struct Route {
 pub struct Recipient {
     pub peer_id: PeerId,
     pub conn: Option<ConnId>,
+    /// The server holding that connection, where several share the rooms
+    /// (`None`: this one, or not known).
+    pub server: Option<ServerId>,
 }
+
+/// One of the servers sharing rooms.
+pub type ServerId = std::sync::Arc<str>;
+
+/// A seat as routing sees it: who sits there, the connection holding it,
+/// and on which server.
+type RoutedSeat<'a> = (&'a Member, Option<&'a ConnId>, Option<&'a ServerId>);
 
 /// The route of a message from `from`, whose seat `conn` must hold, to `to`
 /// (or, if it is `None`, to everyone else), among one room's seats: each
 /// seat's member and the connection holding it.
 fn route_among<'a>(
-    seats: impl Iterator<Item = (&'a Member, Option<&'a ConnId>)> + Clone,
+    seats: impl Iterator<Item = RoutedSeat<'a>> + Clone,
     from: &PeerId,
     conn: &ConnId,
     to: Option<&PeerId>,
 ) -> StoreResult<Route> {
-    let mut others = seats.clone().filter(|(member, _)| &member.peer_id != from);
-    let (sender, _) = seats
+    let mut others = seats.clone().filter(|(member, _, _)| &member.peer_id != from);
+    let (sender, _, _) = seats
         .into_iter()
-        .find(|(member, holder)| &member.peer_id == from && *holder == Some(conn))
+        .find(|(member, holder, _)| &member.peer_id == from && *holder == Some(conn))
         .ok_or(StoreError::NotSeated)?;
-    let recipient = |(member, holder): (&Member, Option<&ConnId>)| Recipient {
+    let recipient = |(member, holder, server): RoutedSeat<'_>| Recipient {
         peer_id: member.peer_id.clone(),
         conn: holder.cloned(),
+        server: server.cloned(),
     };
     let recipients = match to {
         Some(to) => vec![recipient(
             others
-                .find(|(member, _)| &member.peer_id == to)
+                .find(|(member, _, _)| &member.peer_id == to)
                 .ok_or(StoreError::NoSuchPeer)?,
         )],
         None => others.map(recipient).collect(),

@@ -162,6 +162,12 @@ impl RedisStore {
 }
 
 impl RedisStore {
+    /// This server's id among those sharing the rooms: routes name it as
+    /// the server of the recipients connected here.
+    pub fn server_id(&self) -> &str {
+        &self.shared.instance
+    }
+
     /// The secret `name` that every server sharing this Redis uses: the
     /// first to ask makes it (with `make`), the others find it.
     pub async fn shared_secret(&self, name: &str, make: impl FnOnce() -> String) -> StoreResult<String> {
@@ -440,7 +446,10 @@ impl RoomStore for RedisStore {
             .cached_room(room_id)
             .await?
             .ok_or(StoreError::NotSeated)?;
-        let seats = room.seats.iter().map(|seat| (&seat.member, seat.conn.as_ref()));
+        let seats = room
+            .seats
+            .iter()
+            .map(|seat| (&seat.member, seat.conn.as_ref(), seat.server.as_ref()));
         super::route_among(seats, from, conn, to)
     }
 

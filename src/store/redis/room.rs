@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::domain::{ConnId, JoinedAt, PeerId, PeerName, RoomId};
-use crate::store::{Member, RoomView, StoreError, StoreResult};
+use crate::store::{Member, RoomView, ServerId, StoreError, StoreResult};
 
 /// One room, as read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct SeatHash {
     pub joined_at: JoinedAt,
     /// `None` while the seat's connection is dropped.
     pub conn: Option<ConnId>,
+    /// The server holding the connection.
+    pub server: Option<ServerId>,
 }
 
 /// What a seat's fields said, while they are being collected.
@@ -28,6 +30,7 @@ struct SeatFields {
     name: Option<String>,
     joined_at: Option<u64>,
     conn: Option<String>,
+    server: Option<String>,
 }
 
 impl RoomHash {
@@ -51,6 +54,7 @@ impl RoomHash {
                     "n" => entry.name = Some(value),
                     "j" => entry.joined_at = value.parse().ok(),
                     "c" => entry.conn = Some(value),
+                    "i" => entry.server = Some(value),
                     _ => {}
                 }
             }
@@ -67,6 +71,7 @@ impl RoomHash {
                     },
                     joined_at: JoinedAt(fields.joined_at.unwrap_or(0)),
                     conn: fields.conn.map(ConnId::new),
+                    server: fields.server.map(ServerId::from),
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -117,6 +122,7 @@ mod tests {
             ("s:ada:n", "Ada"),
             ("s:ada:j", "1700000000100"),
             ("s:ada:c", "sid-1"),
+            ("s:ada:i", "server-1"),
             ("s:bob:g", "1700000009999"),
             ("h:eve", "1"),
             ("hseq", "1"),
@@ -127,6 +133,7 @@ mod tests {
         let names: Vec<&str> = room.seats.iter().map(|s| s.member.name.as_str()).collect();
         assert_eq!(names, ["Ada", "Bob: the builder"]);
         assert_eq!(room.seats[0].conn, Some(ConnId::new("sid-1")));
+        assert_eq!(room.seats[0].server.as_deref(), Some("server-1"));
         assert_eq!(room.seats[1].conn, None, "a dropped seat");
     }
 
