@@ -17,7 +17,6 @@ use socketioxide::SocketIo;
 use socketioxide::adapter::Emitter;
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
@@ -25,7 +24,7 @@ use crate::console;
 use crate::http::{self, Assets, HttpState, Pages, Proxies};
 use crate::secrets::{self, Secrets};
 use crate::serve::{self, Transport};
-use crate::signalling::bus::{Forwarded, RedisBus};
+use crate::signalling::bus::{Inbox, RedisBus};
 use crate::signalling::{self, ConnectionCap, Hub};
 use crate::store::{MemoryStore, RedisSettings, RedisStore, RoomStore};
 use crate::telemetry::Metrics;
@@ -61,8 +60,8 @@ pub struct App {
 /// Where rooms and events are shared: nowhere (one server), or in Redis.
 enum Sharing {
     Alone,
-    /// The bus, and the messages other servers forward to this one.
-    Redis(RedisBus, mpsc::UnboundedReceiver<Forwarded>),
+    /// The bus, and what other servers send this one.
+    Redis(RedisBus, Inbox),
 }
 
 /// The Socket.IO server on the adapter chosen at start-up.
@@ -120,11 +119,11 @@ impl App {
         let store = RedisStore::connect(settings, config.room_rules())
             .await
             .map_err(unreachable)?;
-        let (bus, forwarded) = RedisBus::connect(url, REDIS_PREFIX, store.server_id())
+        let (bus, inbox) = RedisBus::connect(url, REDIS_PREFIX, store.server_id())
             .await
             .map_err(unreachable)?;
         let config = with_shared_secrets(config, &store).await?;
-        Self::assemble(&config, Arc::new(store), Sharing::Redis(bus, forwarded)).await
+        Self::assemble(&config, Arc::new(store), Sharing::Redis(bus, inbox)).await
     }
 
     async fn assemble(config: &Config, store: Arc<dyn RoomStore>, sharing: Sharing) -> io::Result<Self> {
@@ -193,7 +192,7 @@ impl App {
                 let ((), sweeper) = signalling::attach(&io, Arc::clone(&hub));
                 (routes.layer(layer), Io::Alone(io), vec![sweeper])
             }
-            Sharing::Redis(bus, forwarded) => {
+            Sharing::Redis(bus, inbox) => {
                 let adapter = RedisAdapterCtr::new_with_driver(
                     bus,
                     RedisAdapterConfig::default()
@@ -204,7 +203,7 @@ impl App {
                 let (init, sweeper) = signalling::attach(&io, Arc::clone(&hub));
                 init.await
                     .map_err(|e| io::Error::other(format!("cannot subscribe to Redis: {e}")))?;
-                let delivery = tokio::spawn(signalling::deliver_forwarded(io.clone(), forwarded));
+                let delivery = tokio::spawn(signalling::deliver_forwarded(io.clone(), inbox));
                 (routes.layer(layer), Io::Shared(io), vec![sweeper, delivery])
             }
         };

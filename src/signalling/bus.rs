@@ -33,6 +33,8 @@ pub struct RedisBus {
     handlers: Handlers,
     /// The prefix of the channels of relayed messages, one per server.
     relays: String,
+    /// Relayed messages on their way out: `(channel, message)`.
+    outbox: mpsc::UnboundedSender<(String, String)>,
 }
 
 /// A relayed message for a connection on another server.
@@ -48,7 +50,13 @@ impl Forwarded {
     /// `conn`, `peer`, `event` and the payload, one per line: ids and event
     /// names hold no line ends, and the payload comes last.
     fn encode(&self) -> String {
-        format!("{}\n{}\n{}\n{}", self.conn, self.peer_id, self.event.as_str(), self.payload.get())
+        format!(
+            "{}\n{}\n{}\n{}",
+            self.conn,
+            self.peer_id,
+            self.event.as_str(),
+            self.payload.get()
+        )
     }
 
     fn decode(message: &[u8]) -> Option<Self> {
@@ -68,47 +76,88 @@ impl Forwarded {
 #[error("{0}")]
 pub struct BusError(#[from] redis::RedisError);
 
+/// The most relayed messages sent to Redis in one write.
+const OUTBOX_BATCH: usize = 256;
+
 impl RedisBus {
-    /// Connects, and listens for the messages relayed to the server
-    /// `server`, which come out of the receiver.
-    pub async fn connect(
-        url: &RedisUrl,
-        prefix: &str,
-        server: &str,
-    ) -> RedisResult<(Self, mpsc::UnboundedReceiver<Forwarded>)> {
-        let (pushes, mut heard) = mpsc::unbounded_channel::<PushInfo>();
+    /// Connects; the messages relayed to the server `server` come out of
+    /// the `Inbox`.
+    pub async fn connect(url: &RedisUrl, prefix: &str, server: &str) -> RedisResult<(Self, Inbox)> {
+        let (pushes, heard) = mpsc::unbounded_channel::<PushInfo>();
         let mut conn = redis_conn::connect(url, Some(pushes)).await?;
         let relays = format!("{prefix}relay:");
-        let inbox = format!("{relays}{server}");
-        conn.subscribe(&inbox).await?;
+        let channel = format!("{relays}{server}");
+        conn.subscribe(&channel).await?;
         let handlers = Handlers::default();
-        let routes = Arc::clone(&handlers);
-        let (forward, forwarded) = mpsc::unbounded_channel();
-        // Ends when the connection (the sender of pushes) is gone.
-        tokio::spawn(async move {
-            while let Some(push) = heard.recv().await {
-                let Some((channel, message)) = message_of(push) else {
-                    continue;
-                };
-                if channel == inbox {
-                    // Unbounded: a relayed message waits rather than is lost.
-                    match Forwarded::decode(&message) {
-                        Some(relayed) => drop(forward.send(relayed)),
-                        None => tracing::warn!("an unreadable relayed message from another server"),
-                    }
-                } else {
-                    deliver(&routes, channel, message);
-                }
-            }
-        });
-        Ok((Self { conn, handlers, relays }, forwarded))
+        let (outbox, queued) = mpsc::unbounded_channel();
+        tokio::spawn(send_queued(conn.clone(), queued));
+        let inbox = Inbox {
+            heard,
+            handlers: Arc::clone(&handlers),
+            channel,
+        };
+        Ok((
+            Self {
+                conn,
+                handlers,
+                relays,
+                outbox,
+            },
+            inbox,
+        ))
     }
 
-    /// Sends a relayed message to the server holding its recipient.
-    pub async fn forward(&self, server: &str, message: &Forwarded) -> Result<(), BusError> {
+    /// Sends a relayed message to the server holding its recipient, after
+    /// every message sent before it, without waiting: a relay is served
+    /// without a task of its own, and messages that pile up meanwhile leave
+    /// in one write.
+    pub fn forward(&self, server: &str, message: &Forwarded) {
         let channel = format!("{}{server}", self.relays);
-        self.conn.clone().publish::<_, _, ()>(channel, message.encode()).await?;
-        Ok(())
+        // The queue ends only with the bus.
+        let _ = self.outbox.send((channel, message.encode()));
+    }
+}
+
+/// Publishes what `forward` queued, in order, in batches; ends with the bus.
+async fn send_queued(conn: ConnectionManager, mut queued: mpsc::UnboundedReceiver<(String, String)>) {
+    let mut batch = Vec::with_capacity(OUTBOX_BATCH);
+    while queued.recv_many(&mut batch, OUTBOX_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for (channel, message) in batch.drain(..) {
+            pipe.publish(channel, message).ignore();
+        }
+        if let Err(e) = pipe.query_async::<()>(&mut conn.clone()).await {
+            tracing::debug!(error = %e, "relays not forwarded to another server");
+        }
+    }
+}
+
+/// What reaches this server through Redis: the messages relayed to it, and
+/// on the way, the adapter's, handed to the adapter.
+pub struct Inbox {
+    heard: mpsc::UnboundedReceiver<PushInfo>,
+    handlers: Handlers,
+    /// This server's channel of relayed messages.
+    channel: String,
+}
+
+impl Inbox {
+    /// The next message relayed to this server; `None` once the bus is gone.
+    pub async fn next(&mut self) -> Option<Forwarded> {
+        while let Some(push) = self.heard.recv().await {
+            let Some((channel, message)) = message_of(push) else {
+                continue;
+            };
+            if channel != self.channel {
+                deliver(&self.handlers, channel, message);
+                continue;
+            }
+            match Forwarded::decode(&message) {
+                Some(relayed) => return Some(relayed),
+                None => tracing::warn!("an unreadable relayed message from another server"),
+            }
+        }
+        None
     }
 }
 

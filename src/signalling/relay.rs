@@ -11,9 +11,7 @@ use socketioxide::extract::SocketRef;
 use socketioxide::handler::Value;
 use socketioxide::socket::Sid;
 
-use tokio::sync::mpsc;
-
-use super::bus::Forwarded;
+use super::bus::{Forwarded, Inbox};
 use super::context::EventContext;
 use super::error::{ErrorCode, SignalError};
 use super::hub::Hub;
@@ -126,7 +124,12 @@ pub async fn relay<A: Adapter>(cx: &EventContext<A>, relay: Relay<'_>) -> Result
 
 /// Delivers a message to a recipient connected to another server: to that
 /// server alone when the store says which it is, else through the adapter.
-async fn forward<A: Adapter>(cx: &EventContext<A>, event: EventName, recipient: &Recipient, outgoing: &Outgoing<'_>) {
+async fn forward<A: Adapter>(
+    cx: &EventContext<A>,
+    event: EventName,
+    recipient: &Recipient,
+    outgoing: &Outgoing<'_>,
+) {
     if let (Some(bus), Some(server), Some(conn)) = (&cx.hub.bus, &recipient.server, &recipient.conn) {
         let message = Forwarded {
             conn: conn.clone(),
@@ -134,9 +137,7 @@ async fn forward<A: Adapter>(cx: &EventContext<A>, event: EventName, recipient: 
             event,
             payload: serde_json::value::to_raw_value(outgoing).expect("relayed messages serialise"),
         };
-        if let Err(e) = bus.forward(server, &message).await {
-            tracing::debug!(error = %e, "relay not forwarded to another server");
-        }
+        bus.forward(server, &message);
         return;
     }
     let rooms = vec![audience::peer(&recipient.peer_id)];
@@ -145,16 +146,17 @@ async fn forward<A: Adapter>(cx: &EventContext<A>, event: EventName, recipient: 
 
 /// Delivers the messages other servers forwarded here, to their recipients'
 /// connections; one that moved meanwhile (it took its seat back through
-/// another server) is found through the adapter. Runs until `forwarded` ends.
-pub async fn deliver_forwarded<A: Adapter>(io: SocketIo<A>, mut forwarded: mpsc::UnboundedReceiver<Forwarded>) {
-    while let Some(message) = forwarded.recv().await {
-        let here = message.conn.as_str().parse::<Sid>().ok().and_then(|sid| io.get_socket(sid));
+/// another server) is found through the adapter. Runs until the bus ends.
+pub async fn deliver_forwarded<A: Adapter>(io: SocketIo<A>, mut inbox: Inbox) {
+    while let Some(message) = inbox.next().await {
+        let here = message
+            .conn
+            .as_str()
+            .parse::<Sid>()
+            .ok()
+            .and_then(|sid| io.get_socket(sid));
         match here {
-            Some(socket) => {
-                if let Err(e) = socket.emit(message.event.as_str(), &message.payload) {
-                    tracing::debug!(error = %e, "forwarded relay not delivered");
-                }
-            }
+            Some(socket) => emit(&socket, message.event, &message.payload),
             None => {
                 let rooms = vec![audience::peer(&message.peer_id)];
                 announce::emit(&io, rooms, message.event.as_str(), &message.payload).await;
@@ -176,7 +178,7 @@ fn local_socket<A: Adapter>(io: &SocketIo<A>, recipient: &Recipient) -> Option<O
         .map(Some)
 }
 
-fn emit<A: Adapter>(socket: &SocketRef<A>, event: EventName, outgoing: &Outgoing<'_>) {
+fn emit<A: Adapter, T: Serialize + ?Sized>(socket: &SocketRef<A>, event: EventName, outgoing: &T) {
     if let Err(e) = socket.emit(event.as_str(), outgoing) {
         tracing::debug!(error = %e, event = event.as_str(), "relay not delivered");
     }

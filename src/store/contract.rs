@@ -161,7 +161,10 @@ pub async fn routes_stay_inside_the_room(store: Arc<dyn RoomStore>) {
     store.take_seat(&one, bob.seat.clone()).await.unwrap();
     store.take_seat(&two, eve.seat.clone()).await.unwrap();
 
-    let route = store.route(&one, ada.peer(), ada.conn(), Some(bob.peer())).await.unwrap();
+    let route = store
+        .route(&one, ada.peer(), ada.conn(), Some(bob.peer()))
+        .await
+        .unwrap();
     let bob_now = Recipient {
         peer_id: bob.peer().clone(),
         conn: Some(bob.conn().clone()),

@@ -323,7 +323,10 @@ impl RoomStore for MemoryStore {
     ) -> StoreResult<Route> {
         let state = self.lock();
         let room = state.rooms.get(room_id).ok_or(StoreError::NotSeated)?;
-        let seats = room.seats.iter().map(|seat| (&seat.member, seat.conn.as_ref(), None));
+        let seats = room
+            .seats
+            .iter()
+            .map(|seat| (&seat.member, seat.conn.as_ref(), None));
         super::route_among(seats, from, conn, to)
     }
 
