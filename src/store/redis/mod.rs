@@ -233,29 +233,46 @@ impl Shared {
         Ok(read.map(|room| self.cache.put(room_id.clone(), room)))
     }
 
-    /// Runs a room script, and forgets the cached copy of the room at once
-    /// (the others hear of it through the channel).
-    async fn on_room(&self, script: &redis::Script, room_id: &RoomId, args: &[String]) -> StoreResult<Reply> {
+    /// Runs a room script, after `first` (a command on another key, in the
+    /// same write), and forgets the cached copy of the room at once (the
+    /// others hear of it through the channel).
+    async fn on_room(
+        &self,
+        script: &redis::Script,
+        room_id: &RoomId,
+        args: &[String],
+        first: Option<redis::Cmd>,
+    ) -> StoreResult<Reply> {
         let mut invocation = script.key(self.keys.room(room_id));
         invocation.arg(room_id.as_str()).arg(self.keys.changes());
         for arg in args {
             invocation.arg(arg);
         }
-        let result = invocation.invoke_async(&mut self.conn()).await;
+        let mut pipe = redis::pipe();
+        if let Some(first) = first {
+            pipe.add_command(first).ignore();
+        }
+        pipe.invoke_script(&invocation);
+        let mut conn = self.conn();
+        let result = match pipe.query_async::<(redis::Value,)>(&mut conn).await {
+            // Redis forgot its scripts (it restarted): teach it, and again.
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                match invocation.load_async(&mut conn).await {
+                    Ok(_) => pipe.query_async(&mut conn).await,
+                    Err(e) => Err(e),
+                }
+            }
+            other => other,
+        };
         self.cache.forget(room_id);
-        Reply::new(self.reached(result)?)
+        Reply::new(self.reached(result)?.0)
     }
 
-    /// Notes the seat as one this server holds, before taking it: if the
-    /// server dies in between, the others find the note and nothing worse
-    /// than a seat that was never taken.
-    async fn note_held(&self, room_id: &RoomId, peer_id: &PeerId) -> StoreResult<()> {
-        let key = self.keys.held_by(&self.instance);
-        self.reached(
-            self.conn()
-                .sadd::<_, _, ()>(key, seat_member(room_id, peer_id))
-                .await,
-        )
+    /// The note that this server holds a seat: made before the seat is
+    /// taken, so that if the server dies in between, the others find the
+    /// note and nothing worse than a seat that was never taken.
+    fn note_held(&self, room_id: &RoomId, peer_id: &PeerId) -> redis::Cmd {
+        redis::Cmd::sadd(self.keys.held_by(&self.instance), seat_member(room_id, peer_id))
     }
 
     async fn forget_held(&self, room_id: &RoomId, peer_id: &PeerId) -> StoreResult<()> {
@@ -269,7 +286,8 @@ impl Shared {
 
     /// Drops the seat if `field` ('c': its connection, 'i': its server) is
     /// `value`, noting when its grace ends first, so that a sweeper finds it
-    /// whatever happens to this server next.
+    /// whatever happens to this server next; then it is no longer this
+    /// server's seat.
     async fn drop_seat(
         &self,
         room_id: &RoomId,
@@ -279,27 +297,25 @@ impl Shared {
     ) -> StoreResult<()> {
         let grace = self.rules.reconnect_grace;
         let member = seat_member(room_id, peer_id);
-        let hint = unix_ms(SystemTime::now() + grace);
-        self.reached(
-            self.conn()
-                .zadd::<_, _, _, ()>(self.keys.deadlines(), &member, hint)
-                .await,
-        )?;
+        let hint = redis::Cmd::zadd(self.keys.deadlines(), &member, unix_ms(SystemTime::now() + grace));
         let args = [
             peer_id.to_string(),
             field.to_owned(),
             value.to_owned(),
             millis(grace).to_string(),
         ];
-        let mut reply = self.on_room(&self.scripts.detach, room_id, &args).await?;
+        let mut reply = self
+            .on_room(&self.scripts.detach, room_id, &args, Some(hint))
+            .await?;
         if reply.word()? == "dropped" {
             // The script's own clock is the one that counts.
             let until = reply.number()?;
-            self.reached(
-                self.conn()
-                    .zadd::<_, _, _, ()>(self.keys.deadlines(), &member, until)
-                    .await,
-            )?;
+            let mut pipe = redis::pipe();
+            pipe.zadd(self.keys.deadlines(), &member, until)
+                .ignore()
+                .srem(self.keys.held_by(&self.instance), &member)
+                .ignore();
+            self.reached(pipe.query_async::<()>(&mut self.conn()).await)?;
         }
         Ok(())
     }
@@ -349,7 +365,7 @@ impl RoomStore for RedisStore {
             millis(s.rules.room_ttl).to_string(),
             s.rules.max_users.to_string(),
         ];
-        let mut reply = s.on_room(&s.scripts.create, room_id, &args).await?;
+        let mut reply = s.on_room(&s.scripts.create, room_id, &args, None).await?;
         let created = match reply.word()?.as_str() {
             "new" => Created::New,
             "empty" => Created::ExistingEmpty,
@@ -368,8 +384,10 @@ impl RoomStore for RedisStore {
 
     async fn take_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated> {
         let s = &self.shared;
-        s.note_held(room_id, &seat.peer_id).await?;
-        let mut reply = s.on_room(&s.scripts.take, room_id, &s.seat_args(&seat)).await?;
+        let note = s.note_held(room_id, &seat.peer_id);
+        let mut reply = s
+            .on_room(&s.scripts.take, room_id, &s.seat_args(&seat), Some(note))
+            .await?;
         let taken = match reply.word()?.as_str() {
             "seated" => seated(&reply.room()?, &seat.peer_id, None, true),
             "full" => Err(full(&mut reply)?),
@@ -383,10 +401,12 @@ impl RoomStore for RedisStore {
 
     async fn return_seat(&self, room_id: &RoomId, seat: NewSeat) -> StoreResult<Seated> {
         let s = &self.shared;
-        s.note_held(room_id, &seat.peer_id).await?;
+        let note = s.note_held(room_id, &seat.peer_id);
         let mut args = s.seat_args(&seat);
         args.push(s.rules.max_users.to_string());
-        let mut reply = s.on_room(&s.scripts.give_back, room_id, &args).await?;
+        let mut reply = s
+            .on_room(&s.scripts.give_back, room_id, &args, Some(note))
+            .await?;
         let returned = match reply.word()?.as_str() {
             word @ ("held" | "seated") => {
                 let (old_conn, old_instance) = (reply.word()?, reply.word()?);
@@ -419,7 +439,7 @@ impl RoomStore for RedisStore {
             millis(s.rules.room_ttl).to_string(),
             HANG_UPS_REMEMBERED.to_string(),
         ];
-        let mut reply = s.on_room(&s.scripts.leave, room_id, &args).await?;
+        let mut reply = s.on_room(&s.scripts.leave, room_id, &args, None).await?;
         if reply.word()? != "left" {
             return Err(StoreError::NotSeated);
         }
@@ -430,8 +450,7 @@ impl RoomStore for RedisStore {
 
     async fn detach(&self, room_id: &RoomId, peer_id: &PeerId, conn: &ConnId) -> StoreResult<()> {
         let s = &self.shared;
-        s.drop_seat(room_id, peer_id, "c", conn.as_str()).await?;
-        s.forget_held(room_id, peer_id).await
+        s.drop_seat(room_id, peer_id, "c", conn.as_str()).await
     }
 
     async fn route(
@@ -476,7 +495,7 @@ impl RoomStore for RedisStore {
                 continue;
             };
             let args = [peer_id.to_string(), millis(s.rules.room_ttl).to_string()];
-            let mut reply = s.on_room(&s.scripts.expire, &room_id, &args).await?;
+            let mut reply = s.on_room(&s.scripts.expire, &room_id, &args, None).await?;
             match reply.word()?.as_str() {
                 "later" => {
                     let until = reply.number()?;
