@@ -58,8 +58,9 @@ pub struct SeatTicket {
     pub expires: SystemTime,
 }
 
-/// When a seat was first taken, in Unix milliseconds: it orders the seats
-/// of a room, also across server restarts.
+/// When a seat was first taken, in Unix microseconds: it orders the seats
+/// of a room, also across server restarts. (Two people joining one after
+/// the other can fall in the same millisecond.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct JoinedAt(pub u64);
 
@@ -67,7 +68,7 @@ impl JoinedAt {
     pub fn at(time: SystemTime) -> Self {
         Self(
             time.duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+                .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
         )
     }
 }
@@ -82,7 +83,7 @@ struct Claims<'a> {
     /// A name may need escapes in JSON, so it is not always borrowed.
     #[serde(borrow)]
     n: Cow<'a, str>,
-    /// When the seat was first taken, Unix milliseconds.
+    /// When the seat was first taken, Unix microseconds.
     j: u64,
     /// When the ticket expires, Unix milliseconds.
     e: u64,
@@ -160,7 +161,7 @@ mod tests {
             room_id: RoomId::parse("team-standup").unwrap(),
             peer_id: PeerId::generate(),
             name: PeerName::parse("Zoë \"the\" <b>.dot.</b>").unwrap(),
-            joined_at: JoinedAt(1_700_000_000_123),
+            joined_at: JoinedAt(1_700_000_000_123_456),
             expires,
         }
     }

@@ -34,7 +34,7 @@ pub struct Guest {
 
 /// Someone about to join; guests made later joined later.
 pub fn guest(name: &str) -> Guest {
-    static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_700_000_000_000);
+    static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_700_000_000_000_000);
     Guest {
         seat: NewSeat {
             peer_id: PeerId::generate(),

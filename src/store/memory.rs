@@ -129,7 +129,11 @@ impl Room {
                 max_users: self.max_users,
             });
         }
-        let place = self.seats.partition_point(|s| s.joined_at <= seat.joined_at);
+        // Ties (the same microsecond) fall back to the peer id, as in every store.
+        let key = (seat.joined_at, &seat.peer_id);
+        let place = self
+            .seats
+            .partition_point(|s| (s.joined_at, &s.member.peer_id) <= key);
         let peer_id = seat.peer_id.clone();
         self.seats.insert(
             place,

@@ -2,7 +2,7 @@
 -- hash tag of its own, so that every script touches one slot:
 --   max            seats in the room
 --   empty          when the last seat was given up (Unix ms); absent while seated
---   s:<peer>:n     a seat's name       s:<peer>:j  when it was first taken (Unix ms)
+--   s:<peer>:n     a seat's name       s:<peer>:j  when it was first taken (Unix µs)
 --   s:<peer>:c     its connection      s:<peer>:i  the instance holding it
 --   s:<peer>:g     when the grace of a dropped seat runs out (Unix ms)
 --   h:<peer>       a seat given up with a hang-up (the value orders them)

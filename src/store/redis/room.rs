@@ -75,8 +75,8 @@ impl RoomHash {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        // Ties (the same millisecond) fall back to the peer id, so that every
-        // server reads the same order.
+        // Ties (the same microsecond) fall back to the peer id, so that every
+        // server reads the same order, as in every store.
         seats.sort_by(|a, b| (a.joined_at, &a.member.peer_id).cmp(&(b.joined_at, &b.member.peer_id)));
         Ok(Some(Self { max_users, seats }))
     }
@@ -118,9 +118,9 @@ mod tests {
         let room = RoomHash::parse(fields(&[
             ("max", "2"),
             ("s:bob:n", "Bob: the builder"),
-            ("s:bob:j", "1700000000200"),
+            ("s:bob:j", "1700000000200000"),
             ("s:ada:n", "Ada"),
-            ("s:ada:j", "1700000000100"),
+            ("s:ada:j", "1700000000100000"),
             ("s:ada:c", "sid-1"),
             ("s:ada:i", "server-1"),
             ("s:bob:g", "1700000009999"),
