@@ -264,7 +264,7 @@ impl App {
                 let redirector = std::net::TcpListener::bind(addr)
                     .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
                 redirector.set_nonblocking(true)?;
-                println!("plain HTTP on {addr} redirects to HTTPS");
+                console::say(format_args!("plain HTTP on {addr} redirects to HTTPS"));
                 Some((redirector, http::redirect::to_https(local_addr.port())))
             }
             None => None,
@@ -320,28 +320,31 @@ async fn start_tls(tls: Tls) -> io::Result<Transport> {
     Ok(match tls {
         Tls::Files { cert, key } => {
             let (config, fingerprint) = tls::files::load(&cert, &key)?;
-            println!("TLS certificate {} (SHA-256 {fingerprint})", cert.display());
+            console::say(format_args!(
+                "TLS certificate {} (SHA-256 {fingerprint})",
+                cert.display()
+            ));
             let live = RustlsConfig::from_config(config);
             // Runs for the life of the process, like the certificate.
             tls::reload_on_change(live.clone(), cert, key);
             Transport::Tls(live)
         }
         Tls::SelfSigned(made) => {
-            println!(
+            console::say(format_args!(
                 "TLS certificate: self-signed for {}\n  SHA-256 fingerprint {} (compare it with the one your browser shows)",
                 made.names.join(", "),
                 made.fingerprint()
-            );
+            ));
             let config =
                 tls::server_config(vec![made.cert.clone()], made.key_der()).map_err(io::Error::other)?;
             Transport::Tls(RustlsConfig::from_config(config))
         }
         Tls::Acme(settings) => {
-            println!(
+            console::say(format_args!(
                 "TLS certificates from ACME for {} (kept in {})",
                 settings.domains.join(", "),
                 settings.cache.display()
-            );
+            ));
             Transport::Acme(AcmeTls::start(&settings)?)
         }
     })
@@ -362,9 +365,9 @@ async fn start_turn(settings: &TurnSettings, secret: TurnSecret, hub: &Hub) -> i
         builtin.port.store(server.local_addr.port(), Ordering::Relaxed);
     }
     tracing::info!(listen = %server.local_addr, relay_ip = %server.relay_ip, relay_ports = %settings.relay_ports, "STUN/TURN serving");
-    println!(
+    console::say(format_args!(
         "STUN/TURN on udp {} (relays announced on {}, ports {})",
         server.local_addr, server.relay_ip, settings.relay_ports
-    );
+    ));
     Ok(server)
 }

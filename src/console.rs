@@ -2,10 +2,19 @@
 //! address, on all interfaces), a QR code for a phone on the same network,
 //! and which certificate it serves.
 
+use std::fmt;
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 
 use qrcode::QrCode;
 use qrcode::render::unicode;
+
+/// Prints a line for the person who started the server. Standard output
+/// may be a pipe nobody reads any more: the line is then lost, where
+/// `println!` would panic.
+pub fn say(line: fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
 
 /// The addresses of this machine's interfaces, loopback ones last.
 pub fn machine_addresses() -> Vec<IpAddr> {
@@ -37,10 +46,10 @@ pub fn announce(addr: SocketAddr, scheme: &str) {
     } else {
         addr.ip()
     };
-    println!(
+    say(format_args!(
         "duet is ready: open {} in a browser",
         url(scheme, local, addr.port())
-    );
+    ));
     let reachable: Vec<IpAddr> = if everywhere {
         machine_addresses()
             .into_iter()
@@ -53,7 +62,10 @@ pub fn announce(addr: SocketAddr, scheme: &str) {
     };
     if everywhere {
         for ip in &reachable {
-            println!("  also on this network: {}", url(scheme, *ip, addr.port()));
+            say(format_args!(
+                "  also on this network: {}",
+                url(scheme, *ip, addr.port())
+            ));
         }
     }
     if let Some(first) = reachable.first() {
@@ -65,7 +77,7 @@ pub fn announce(addr: SocketAddr, scheme: &str) {
                 .light_color(unicode::Dense1x2::Dark)
                 .quiet_zone(true)
                 .build();
-            println!("  scan to open {link} on a phone:\n{drawing}");
+            say(format_args!("  scan to open {link} on a phone:\n{drawing}"));
         }
     }
 }

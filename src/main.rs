@@ -1,19 +1,26 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use duet::{App, Config, shutdown, telemetry};
 use tokio::net::TcpListener;
+use tracing_appender::non_blocking::NonBlockingBuilder;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
     if let Err(e) = config.validate() {
-        eprintln!("duet: {e}");
-        return ExitCode::FAILURE;
+        return fail(&e);
     }
-    if let Err(e) = telemetry::init_logging(config.log_format, &config.log_level, std::io::stderr) {
-        eprintln!("duet: {e}");
-        return ExitCode::FAILURE;
+    // Logs leave through a thread of their own and are dropped rather than
+    // waited for when standard error is slow or gone (a full or closed
+    // pipe): nothing the server does, stopping least of all, may wait on
+    // whoever reads its logs.
+    let (stderr, _flush_on_exit) = NonBlockingBuilder::default()
+        .lossy(true)
+        .finish(std::io::stderr());
+    if let Err(e) = telemetry::init_logging(config.log_format, &config.log_level, stderr) {
+        return fail(&e);
     }
     // Every connection is a file descriptor: take all the process may have.
     match rlimit::increase_nofile_limit(u64::MAX) {
@@ -22,23 +29,20 @@ async fn main() -> ExitCode {
     }
     let listener = match TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("duet: cannot listen on {}: {e}", config.listen);
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(&format!("cannot listen on {}: {e}", config.listen)),
     };
     let app = match App::new(&config).await {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("duet: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(&e.to_string()),
     };
     match app.serve(listener, shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("duet: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(&e.to_string()),
     }
+}
+
+/// Says why the server cannot go on, if standard error still listens.
+fn fail(why: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "duet: {why}");
+    ExitCode::FAILURE
 }

@@ -22,7 +22,9 @@ pub enum LogFormat {
 
 /// Installs the global subscriber once. The sink is a parameter so that tests
 /// can keep quiet; a second call (another server in the same test process)
-/// keeps the first subscriber.
+/// keeps the first subscriber. A sink that fails (a closed pipe) loses the
+/// line quietly: reporting it would write to the same closed sink, and the
+/// standard library's `eprintln!` panics there.
 pub fn init_logging<W>(format: LogFormat, filter: &str, sink: W) -> Result<(), String>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
@@ -32,7 +34,8 @@ where
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(sink)
-        .with_target(false);
+        .with_target(false)
+        .log_internal_errors(false);
     let installed = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -430,16 +430,23 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `duet` with `args` on a port of its own; resolves once it
-    /// says where it listens.
+    /// Starts `duet` with `args` on a port of its own, logging warnings to
+    /// the test's standard error; resolves once it says where it listens.
     pub async fn start(args: &[&str]) -> Self {
+        Self::start_logging(args, "warn", std::process::Stdio::inherit()).await
+    }
+
+    /// Starts `duet` logging at `level` to `logs`. Its standard output is
+    /// read up to the line saying where it listens, then closed.
+    pub async fn start_logging(args: &[&str], level: &str, logs: std::process::Stdio) -> Self {
         use std::io::BufRead;
         let state = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_duet"))
-            .args(["--listen", "127.0.0.1:0", "--log-level", "warn", "--state-dir"])
+            .args(["--listen", "127.0.0.1:0", "--log-level", level, "--state-dir"])
             .arg(state.path())
             .args(args)
             .stdout(std::process::Stdio::piped())
+            .stderr(logs)
             .spawn()
             .expect("the duet binary starts");
         let stdout = child.stdout.take().unwrap();
@@ -460,6 +467,32 @@ impl ServerProcess {
             child,
             _state: state,
         }
+    }
+
+    /// The pipe of its logs, when started with `Stdio::piped()`.
+    pub fn take_logs(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
+    /// Sends `signal` (`TERM`, `INT`) as a service manager or a terminal would.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIG{signal} sent");
+    }
+
+    /// How it exited, if it did within `patience`.
+    pub async fn exit_within(&mut self, patience: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = tokio::time::Instant::now() + patience;
+        while tokio::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
     }
 
     pub async fn connect(&self) -> Client {

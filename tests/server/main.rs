@@ -14,6 +14,7 @@ mod reconnect;
 mod relay;
 mod restart;
 mod rooms;
+mod signals;
 mod tls;
 mod transports;
 mod turn;
