@@ -18,24 +18,27 @@ use socketioxide::adapter::Emitter;
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::config::Config;
 use crate::console;
 use crate::http::{self, Assets, HttpState, Pages, Proxies};
+use crate::limits::{self, AddressBudget, ConnectionCap};
 use crate::secrets::{self, Secrets};
-use crate::serve::{self, Transport};
+use crate::serve::{self, Guard, Transport};
 use crate::signalling::bus::{Inbox, RedisBus};
-use crate::signalling::{self, ConnectionCap, Hub};
+use crate::signalling::{self, Hub};
 use crate::store::{MemoryStore, RedisSettings, RedisStore, RoomStore};
 use crate::telemetry::Metrics;
 use crate::tls::{self, AcmeSettings, AcmeTls, SelfSigned, TlsMode};
 use crate::turn::{BuiltinTurn, IceServerList, TurnSecret, TurnServer, TurnSettings};
 
-/// How long the engine accepts a single message before closing the
-/// connection. Far above the protocol's payload limit, which is answered with
-/// `too-large` instead; this only stops a client from making the server
-/// buffer without bound.
-const TRANSPORT_MAX_MESSAGE_BYTES: usize = 4 << 20;
+/// The largest message the engine reads (a WebSocket message, or a polling
+/// POST's body) before closing the connection, so that no connection makes
+/// the server hold more than this. Twice the protocol's payload limit: a
+/// payload at the limit, with its event name, escapes and framing, always
+/// fits, and gets `too-large` from the handler when over it.
+const TRANSPORT_MAX_MESSAGE_BYTES: usize = 2 * signalling::MAX_PAYLOAD_BYTES;
 
 /// What each WebSocket reads at a time. Signalling messages are mostly a few
 /// hundred bytes (an offer a few KiB); the default 4 KiB, held by every idle
@@ -47,6 +50,8 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct App {
     pub router: Router,
+    /// What each listener holds TCP connections to.
+    guard: Guard,
     io: Io,
     pub hub: Arc<Hub>,
     /// The expiry sweeper, and with Redis the delivery of forwarded relays.
@@ -157,7 +162,7 @@ impl App {
             tickets: secrets.tickets,
             rules: config.room_rules(),
             ice,
-            cap: ConnectionCap::new(config.max_connections_per_ip),
+            limits: config.client_limits(),
             bus: match &sharing {
                 Sharing::Alone => None,
                 Sharing::Redis(bus, _) => Some(bus.clone()),
@@ -184,6 +189,7 @@ impl App {
             .max_payload(TRANSPORT_MAX_MESSAGE_BYTES as u64)
             .ws_max_message_size(TRANSPORT_MAX_MESSAGE_BYTES)
             .max_buffer_size(256)
+            .connect_timeout(limits::SESSION_JOIN_TIMEOUT)
             .ws_read_buffer_size(WS_READ_CHUNK_BYTES)
             .with_state(Arc::clone(&hub));
         let (routes, io, background) = match sharing {
@@ -208,15 +214,27 @@ impl App {
             }
         };
         let proxies = Proxies::new(config.trusted_proxies.clone(), tls.is_some());
-        // Outermost first, as a request meets them: who the client is, the
-        // security headers, the copy out of hyper's buffer, then Socket.IO
-        // or the HTTP routes.
+        let guard = Guard {
+            cap: ConnectionCap::new(config.max_connections_per_ip),
+            exempt: proxies.trusted(),
+            header_timeout: config.request_timeout,
+        };
+        let openings = Arc::new(AddressBudget::new(
+            limits::session_openings(config.max_connections_per_ip).0,
+        ));
+        // Outermost first, as a request meets them: the body's deadline, who
+        // the client is, the security headers, the copy out of hyper's
+        // buffer, the budget of new signalling sessions, then Socket.IO or
+        // the HTTP routes.
         let router = routes
+            .layer(from_fn_with_state(openings, http::budget_session_openings))
             .layer(map_request(http::detach_from_read_buffer))
             .layer(from_fn(http::security_headers))
-            .layer(from_fn_with_state(proxies, http::resolve_client));
+            .layer(from_fn_with_state(proxies, http::resolve_client))
+            .layer(RequestBodyTimeoutLayer::new(config.request_timeout));
         Ok(Self {
             router,
+            guard,
             io,
             hub,
             background,
@@ -243,6 +261,7 @@ impl App {
     ) -> io::Result<()> {
         let Self {
             router,
+            guard,
             io,
             background,
             hub,
@@ -284,7 +303,7 @@ impl App {
             io.close().await;
             stopper.graceful_shutdown(Some(SHUTDOWN_TIMEOUT));
         });
-        let result = serve::run(router, listener.into_std()?, transport, redirect, handle).await;
+        let result = serve::run(router, listener.into_std()?, transport, redirect, handle, guard).await;
         for task in background {
             task.abort();
         }

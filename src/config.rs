@@ -9,6 +9,7 @@ use clap::Parser;
 use ipnet::IpNet;
 
 use crate::domain::IceServer;
+use crate::limits::{Budget, ClientLimits};
 use crate::redis_conn::RedisUrl;
 use crate::secrets::{RejoinSecret, StateDir};
 use crate::store::RoomRules;
@@ -173,9 +174,28 @@ pub struct Config {
     #[arg(long = "trusted-proxy", env = "DUET_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<IpNet>,
 
-    /// Signalling connections one client address may hold at once (0: no cap).
+    /// Connections one client address may hold at once (0: no cap), TCP
+    /// connections and signalling connections each counted; it may also open
+    /// this many signalling sessions at once, then as many again every 10 s.
     #[arg(long, env = "DUET_MAX_CONNECTIONS_PER_IP", default_value_t = 1000)]
     pub max_connections_per_ip: usize,
+
+    /// Rooms one client address may create (HTTP and Socket.IO together):
+    /// COUNT/DURATION, that many at once and as many again over each such
+    /// time, or off.
+    #[arg(long, env = "DUET_ROOM_CREATIONS_PER_IP", default_value = "1000/1h")]
+    pub room_creations_per_ip: Budget,
+
+    /// Lookups of rooms that do not exist one client address may make (the
+    /// rooms API, room pages, room-info, join), as COUNT/DURATION or off;
+    /// once spent, its lookups are refused until the budget comes back.
+    #[arg(long, env = "DUET_MISSING_ROOMS_PER_IP", default_value = "500/1h")]
+    pub missing_rooms_per_ip: Budget,
+
+    /// How long a client may take to send a request's headers, and again
+    /// its body, before the connection is closed.
+    #[arg(long, env = "DUET_REQUEST_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
 
     /// Log format: text for people, json for log collectors.
     #[arg(long, env = "DUET_LOG_FORMAT", value_enum, default_value = "text")]
@@ -193,6 +213,15 @@ impl Config {
             room_ttl: self.room_ttl,
             reconnect_grace: self.reconnect_grace,
         }
+    }
+
+    /// What each client address may hold and spend.
+    pub fn client_limits(&self) -> ClientLimits {
+        ClientLimits::new(
+            self.max_connections_per_ip,
+            self.room_creations_per_ip,
+            self.missing_rooms_per_ip,
+        )
     }
 
     /// Where the secrets not given by flags are kept.
@@ -309,6 +338,10 @@ mod tests {
         assert_eq!(config.reconnect_grace, Duration::from_secs(20));
         assert!(config.ice_servers.is_empty());
         assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.max_connections_per_ip, 1000);
+        assert_eq!(config.room_creations_per_ip, "1000/1h".parse().unwrap());
+        assert_eq!(config.missing_rooms_per_ip, "500/1h".parse().unwrap());
+        assert_eq!(config.request_timeout, Duration::from_secs(15));
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! - [`domain`]: validated words of the protocol (room ids, names, rejoin
 //!   tickets, client addresses).
 //!
-//! At the side: [`config`] (flags and environment), [`redis_conn`]
+//! At the side: [`config`] (flags and environment), [`limits`] (what one
+//! client address may hold and spend), [`redis_conn`]
 //! (connections to Redis, for servers sharing rooms), [`secrets`] (the keys
 //! that outlive a restart, and the state directory they are kept in),
 //! [`telemetry`] (logs and metrics), [`turn`] (ICE servers, TURN credentials
@@ -32,6 +33,7 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod http;
+pub mod limits;
 pub mod redis_conn;
 pub mod secrets;
 pub mod serve;

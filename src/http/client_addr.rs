@@ -5,8 +5,9 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
@@ -26,6 +27,11 @@ impl Proxies {
             trusted: trusted.into(),
             tls,
         }
+    }
+
+    /// The networks whose forwarding headers are believed.
+    pub fn trusted(&self) -> Arc<[IpNet]> {
+        Arc::clone(&self.trusted)
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
@@ -67,6 +73,19 @@ impl Proxies {
             ip,
             secure: self.tls || forwarded_https,
         }
+    }
+}
+
+/// The address of the request's client, for handlers that count what each
+/// address does; none when no client was resolved (tests that call the
+/// router directly).
+pub struct Client(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ClientAddr>().map(|client| client.ip)))
     }
 }
 

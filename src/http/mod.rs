@@ -6,6 +6,7 @@ mod assets;
 mod client_addr;
 mod detach;
 mod headers;
+mod openings;
 mod ops;
 mod pages;
 mod qr;
@@ -14,10 +15,11 @@ pub mod redirect;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 
-use crate::signalling::Hub;
+use crate::signalling::{self, Hub};
 
 pub use assets::Assets;
 pub use pages::Pages;
@@ -38,8 +40,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/r/{room_id}/", get(pages::call))
         .route("/r/{room_id}/qr.svg", get(qr::invite))
         .route("/r/{room_id}", get(pages::add_slash))
-        .route("/api/rooms", post(api::create_room))
-        .route("/api/rooms/{room_id}", get(api::room))
+        .nest("/api", api_router())
         .route("/assets/{version}/{*path}", get(assets::serve))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
@@ -48,6 +49,17 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
-pub use client_addr::{Proxies, resolve_client};
+/// The rooms API: JSON in, JSON out, failures included.
+fn api_router() -> Router<HttpState> {
+    Router::new()
+        .route("/rooms", post(api::create_room))
+        .route("/rooms/{room_id}", get(api::room))
+        .fallback(api::unknown)
+        .method_not_allowed_fallback(api::wrong_method)
+        .layer(DefaultBodyLimit::max(signalling::MAX_PAYLOAD_BYTES))
+}
+
+pub use client_addr::{Client, Proxies, resolve_client};
 pub use detach::detach_from_read_buffer;
 pub use headers::security_headers;
+pub use openings::budget_session_openings;

@@ -5,8 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_embed::Embed;
 
-use super::HttpState;
-use crate::domain::RoomId;
+use super::{Client, HttpState};
+use crate::signalling::{self, ErrorCode};
 
 #[derive(Embed)]
 #[folder = "web/pages/"]
@@ -16,11 +16,15 @@ struct Templates;
 pub struct Pages {
     home: String,
     missing_room: String,
+    lookups_spent: String,
     call: String,
 }
 
 const MISSING_ROOM: &str = "This room does not exist. The link may be mistyped, or the room \
 expired after staying empty. Start a new call, or ask for a new link.";
+
+const LOOKUPS_SPENT: &str = "Too many links to rooms that do not exist were opened from your \
+address. Wait a few minutes, then open the link again.";
 
 impl Pages {
     /// Fills in the asset path (and, for the missing-room page, the notice).
@@ -30,11 +34,14 @@ impl Pages {
             String::from_utf8_lossy(&file.data).replace("{{assets}}", assets_base)
         };
         let home = template("index.html");
+        let with_notice = |notice: &str, kind: &str| {
+            home.replace("{{notice}}", notice)
+                .replace("{{notice-kind}}", kind)
+        };
         Self {
-            missing_room: home
-                .replace("{{notice}}", MISSING_ROOM)
-                .replace("{{notice-kind}}", "missing-room"),
-            home: home.replace("{{notice}}", "").replace("{{notice-kind}}", ""),
+            missing_room: with_notice(MISSING_ROOM, "missing-room"),
+            lookups_spent: with_notice(LOOKUPS_SPENT, "rate-limited"),
+            home: with_notice("", ""),
             call: template("call.html"),
         }
     }
@@ -61,15 +68,20 @@ pub async fn home(State(state): State<HttpState>) -> Response {
 }
 
 /// The call page when the room exists; otherwise the home page saying so.
-pub async fn call(State(state): State<HttpState>, Path(raw): Path<String>) -> Response {
-    let Ok(room_id) = RoomId::parse(&raw) else {
-        return html(StatusCode::NOT_FOUND, &state.pages.missing_room);
+pub async fn call(
+    State(state): State<HttpState>,
+    Client(client): Client,
+    Path(raw): Path<String>,
+) -> Response {
+    let found = signalling::find_room(&state.hub, client, &raw).await;
+    let Err(refused) = found else {
+        return html(StatusCode::OK, &state.pages.call);
     };
-    match state.hub.store.room(&room_id).await {
-        Ok(Some(_)) => html(StatusCode::OK, &state.pages.call),
-        Ok(None) => html(StatusCode::NOT_FOUND, &state.pages.missing_room),
-        Err(e) => {
-            tracing::error!(error = %e, "room lookup failed");
+    match refused.code {
+        ErrorCode::NoSuchRoom => html(StatusCode::NOT_FOUND, &state.pages.missing_room),
+        ErrorCode::RateLimited => html(StatusCode::TOO_MANY_REQUESTS, &state.pages.lookups_spent),
+        _ => {
+            tracing::error!(error = %refused, "room lookup failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the server cannot look rooms up right now\n",

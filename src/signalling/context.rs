@@ -1,5 +1,6 @@
 //! Everything one event handler works with, and the one way it answers.
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -11,6 +12,7 @@ use super::error::SignalError;
 use super::hub::Hub;
 use super::payloads::{ErrorEvent, Failed, Nothing, Ok};
 use super::session::Session;
+use crate::domain::ClientAddr;
 use crate::store::StoreError;
 
 pub struct EventContext<A: Adapter> {
@@ -110,6 +112,13 @@ impl<A: Adapter> EventContext<A> {
             .get(axum::http::header::HOST)
             .and_then(|host| host.to_str().ok())
             .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+    }
+
+    /// The client's address, as the HTTP edge resolved it for the
+    /// connection's handshake.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        let client = self.socket.req_parts().extensions.get::<ClientAddr>();
+        client.map(|client| client.ip)
     }
 
     /// Passes a store error on, first letting go of a seat that the store

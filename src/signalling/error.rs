@@ -1,7 +1,10 @@
 //! The protocol's error codes, and the one place where failures of the layers
 //! below become them.
 
+use std::time::Duration;
+
 use crate::domain::{InvalidName, InvalidRoomId};
+use crate::limits::Exhausted;
 use crate::store::StoreError;
 
 /// Every error code of the protocol, in the order `ALL` lists them.
@@ -74,6 +77,8 @@ impl serde::Serialize for ErrorCode {
 pub struct SignalError {
     pub code: ErrorCode,
     pub message: String,
+    /// For a spent budget: when to try again (HTTP's `Retry-After`).
+    pub retry_after: Option<Duration>,
 }
 
 impl SignalError {
@@ -81,6 +86,19 @@ impl SignalError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The address's budget for `what` (e.g. "rooms created") is spent.
+    pub fn budget_spent(what: &str, exhausted: Exhausted) -> Self {
+        let seconds = exhausted.retry_after.as_secs().max(1);
+        Self {
+            retry_after: Some(Duration::from_secs(seconds)),
+            ..Self::new(
+                ErrorCode::RateLimited,
+                format!("too many {what} from your address; try again in {seconds} s"),
+            )
         }
     }
 

@@ -1,12 +1,12 @@
 //! What every handler shares: the room store, the metrics, the ticket key,
-//! the rules rooms are made with, the ICE servers handed out and the cap on
-//! connections per address.
+//! the rules rooms are made with, the ICE servers handed out and what each
+//! client address may hold and spend.
 
 use std::sync::Arc;
 
 use super::bus::RedisBus;
-use super::cap::ConnectionCap;
 use crate::domain::{IceServer, PeerId, TicketKey};
+use crate::limits::ClientLimits;
 use crate::store::{RoomRules, RoomStore};
 use crate::telemetry::Metrics;
 use crate::turn::IceServerList;
@@ -19,8 +19,8 @@ pub struct Hub {
     pub rules: RoomRules,
     /// What each peer is handed in the `join` acknowledgement.
     pub ice: Arc<IceServerList>,
-    /// Signalling connections per client address.
-    pub cap: Arc<ConnectionCap>,
+    /// Connections, room creations and missing rooms per client address.
+    pub limits: ClientLimits,
     /// Where several servers share the rooms: how relayed messages reach
     /// recipients connected to another server.
     pub bus: Option<RedisBus>,

@@ -8,7 +8,8 @@
 //! - `dispatch`: the event table, one path for every event.
 //! - `rooms`, `relay`: the handlers.
 //! - `announce`, `audience`: what others are told, and through which rooms.
-//! - `session`, `sequencer`, `rate_limit`, `cap`: per-connection state.
+//! - `session`, `sequencer`: per-connection state.
+//! - `budgets`: what rooms an address may create and look up.
 //! - `expiry`: the sweeper that ends seats after the reconnect grace.
 //! - `hub`: what every handler shares; `context`: what one handler has.
 //! - `error`: the protocol's error codes.
@@ -16,8 +17,8 @@
 
 mod announce;
 mod audience;
+mod budgets;
 pub mod bus;
-mod cap;
 mod context;
 mod dispatch;
 pub mod error;
@@ -25,7 +26,6 @@ mod expiry;
 mod hub;
 mod inbound;
 pub mod payloads;
-mod rate_limit;
 mod relay;
 mod rooms;
 mod sequencer;
@@ -45,8 +45,9 @@ use socketioxide_core::adapter::DefinedAdapter;
 use tokio::task::JoinHandle;
 
 use crate::domain::{ClientAddr, ConnId};
+use crate::limits::TooManyConnections;
 
-pub use cap::{ConnectionCap, TooManyConnections};
+pub use budgets::{find_room, spend_room_creation};
 pub use error::{ErrorCode, SignalError};
 pub use hub::Hub;
 use inbound::Inbound;
@@ -83,7 +84,7 @@ async fn prepare<A: Adapter>(
 ) -> Result<(), TooManyConnections> {
     let client = socket.req_parts().extensions.get::<ClientAddr>().copied();
     let permit = match client {
-        Some(client) => Some(hub.cap.admit(client.ip).inspect_err(|_| {
+        Some(client) => Some(hub.limits.connections.admit(client.ip).inspect_err(|_| {
             tracing::info!(client = %client.ip, "connection refused: too many from one address");
         })?),
         None => None,

@@ -6,6 +6,7 @@ use socketioxide::adapter::Adapter;
 
 use super::announce::{self, Departure};
 use super::audience;
+use super::budgets;
 use super::context::EventContext;
 use super::error::{ErrorCode, SignalError};
 use super::payloads::{
@@ -66,12 +67,17 @@ pub async fn create_room(
 
 pub async fn create<A: Adapter>(cx: &EventContext<A>, req: CreateRoomRequest) -> Result<(), SignalError> {
     let requested = req.room_id.as_deref().map(RoomId::parse).transpose()?;
+    budgets::spend_room_creation(&cx.hub, cx.client_ip())?;
     let room = create_room(&*cx.hub.store, requested).await?;
     cx.ack(RoomCreated::from(room));
     Ok(())
 }
 
 pub async fn info<A: Adapter>(cx: &EventContext<A>, req: RoomInfoRequest) -> Result<(), SignalError> {
+    budgets::look_up(&cx.hub, cx.client_ip(), watch_room(cx, req)).await
+}
+
+async fn watch_room<A: Adapter>(cx: &EventContext<A>, req: RoomInfoRequest) -> Result<(), SignalError> {
     let room_id = RoomId::parse(&req.room_id)?;
     let watch = req.watch.unwrap_or(false);
     // Watch before reading, so no change between the two is missed.
@@ -85,6 +91,10 @@ pub async fn info<A: Adapter>(cx: &EventContext<A>, req: RoomInfoRequest) -> Res
 }
 
 pub async fn join<A: Adapter>(cx: &EventContext<A>, req: JoinRequest) -> Result<(), SignalError> {
+    budgets::look_up(&cx.hub, cx.client_ip(), take_seat(cx, req)).await
+}
+
+async fn take_seat<A: Adapter>(cx: &EventContext<A>, req: JoinRequest) -> Result<(), SignalError> {
     let room_id = RoomId::parse(&req.room_id)?;
     let name = PeerName::parse(&req.name);
     let already_seated = cx.session.seat().is_some();

@@ -10,10 +10,16 @@ use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
 
 use super::audience;
-use super::cap::Permit;
-use super::rate_limit::TokenBucket;
 use super::sequencer::{Sequencer, Ticket};
 use crate::domain::{ConnId, PeerId, RoomId};
+use crate::limits::{Allowance, Permit, TokenBucket};
+
+/// The protocol's allowance of events per connection: a burst of 100, then
+/// 20 a second.
+const EVENTS: Allowance = Allowance {
+    burst: 100.0,
+    per_second: 20.0,
+};
 
 /// A seat as the connection knows it; the store has the final word on
 /// whether the connection still holds it.
@@ -45,7 +51,7 @@ impl Session {
             conn,
             _permit: permit,
             sequencer: Arc::default(),
-            allowance: Mutex::new(TokenBucket::full(Instant::now())),
+            allowance: Mutex::new(TokenBucket::full(&EVENTS, Instant::now())),
             place: Mutex::default(),
         }
     }
@@ -56,7 +62,7 @@ impl Session {
 
     /// Takes one event's worth of allowance, if any is left.
     pub fn allow_event(&self) -> bool {
-        lock(&self.allowance).try_take(Instant::now())
+        lock(&self.allowance).try_take(&EVENTS, Instant::now())
     }
 
     pub fn seat(&self) -> Option<SeatRef> {

@@ -44,7 +44,7 @@ describe('calls without a camera or microphone', { timeout: 120_000 }, () => {
 
   async function callWith(other) {
     const ada = await person(browser, 'Ada');
-    const { url } = await (await fetch(`${server.url}/api/rooms`, { method: 'POST', body: '{}' })).json();
+    const { url } = await (await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
     await openAndJoin(ada, `${server.url}${url}`, 'Ada');
     await waitForStatus(ada.page, 'waiting');
     await openAndJoin(other, `${server.url}${url}`, other.name);
@@ -55,7 +55,7 @@ describe('calls without a camera or microphone', { timeout: 120_000 }, () => {
 
   it('refused camera and microphone: a plain message, and the person still sees and hears', async () => {
     const bob = await personWith(browser, 'Bob', ['audio', 'video'], 'NotAllowedError');
-    await bob.page.goto(`${server.url}/r/${(await (await fetch(`${server.url}/api/rooms`, { method: 'POST' })).json()).room_id}/`);
+    await bob.page.goto(`${server.url}/r/${(await (await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' } })).json()).room_id}/`);
     const message = bob.page.locator('#media-message');
     await eventually(async () => (await message.textContent()).includes('refused'), { what: 'the refusal explained' });
     assert.ok(await message.isVisible());

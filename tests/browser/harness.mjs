@@ -221,7 +221,7 @@ export async function mediaFlowsAgain(page, { timeout = 20_000, what = 'media fl
 
 /** A new room on `serverUrl`; its call page's address as seen through `via` (a proxy), by default the server itself. */
 export async function newRoomUrl(serverUrl, via = serverUrl) {
-  const response = await fetch(`${serverUrl}/api/rooms`, { method: 'POST', body: '{}' });
+  const response = await fetch(`${serverUrl}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   return `${via}${(await response.json()).url}`;
 }
 

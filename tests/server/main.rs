@@ -10,6 +10,7 @@ mod acme;
 
 mod http;
 mod input;
+mod limits;
 mod reconnect;
 mod relay;
 mod restart;

@@ -1,6 +1,8 @@
-//! At most so many signalling connections per client address, so that one
-//! client cannot take every file descriptor the server has. Behind a reverse
-//! proxy this needs `--trusted-proxy`, or every client is the proxy.
+//! At most so many connections per client address, so that one client
+//! cannot take every file descriptor the server has: counted for TCP
+//! connections by the address they come from (trusted proxies exempt), and
+//! for signalling connections by the client's address (behind a trusted
+//! proxy, the one it names).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
