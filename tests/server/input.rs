@@ -77,6 +77,18 @@ async fn a_missing_payload_reads_as_an_empty_object() {
 }
 
 #[tokio::test]
+async fn an_event_name_written_with_an_escape_is_a_bad_request() {
+    let server = TestServer::start().await;
+    let ack = crate::transports::ack_right_after_connecting(
+        server.addr,
+        r#"420["jo\u0069n",{"room_id":"some-room","name":"Eve"}]"#,
+    )
+    .await;
+    let ack: Value = serde_json::from_str(ack.strip_prefix("430").unwrap()).unwrap();
+    assert_error(&ack[0], "bad-request");
+}
+
+#[tokio::test]
 async fn unknown_events_are_bad_requests() {
     let server = TestServer::start().await;
     let client = server.connect().await;

@@ -43,9 +43,10 @@ async fn engine_io_handshake_offers_the_websocket_upgrade() {
 }
 
 /// Opens a raw WebSocket, completes the Socket.IO handshake and sends
-/// `create-room` the moment the connection is acknowledged, as a fast client
-/// does; returns the acknowledgement frame.
-async fn create_room_right_after_connecting(addr: std::net::SocketAddr) -> String {
+/// `packet` (an event asking for acknowledgement 0) the moment the
+/// connection is acknowledged, as a fast client does; returns the
+/// acknowledgement frame.
+pub async fn ack_right_after_connecting(addr: std::net::SocketAddr, packet: &str) -> String {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 
@@ -60,7 +61,7 @@ async fn create_room_right_after_connecting(addr: std::net::SocketAddr) -> Strin
         if text.starts_with('0') {
             ws.send(Message::text("40")).await.unwrap();
         } else if text.starts_with("40") {
-            ws.send(Message::text("420[\"create-room\",{}]")).await.unwrap();
+            ws.send(Message::text(packet)).await.unwrap();
         } else if text.starts_with("430") {
             return text;
         } else {
@@ -84,7 +85,7 @@ async fn the_first_event_after_connecting_is_always_served() {
         let batch = (0..100).map(|_| async {
             let ack = tokio::time::timeout(
                 Duration::from_secs(5),
-                create_room_right_after_connecting(server.addr),
+                ack_right_after_connecting(server.addr, r#"420["create-room",{}]"#),
             )
             .await
             .expect("acknowledged in time");

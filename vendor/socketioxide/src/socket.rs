@@ -829,14 +829,25 @@ impl<A: Adapter> Socket<A> {
     }
 
     fn recv_event(self: Arc<Self>, data: Value, ack: Option<i64>) -> Result<(), Error> {
-        let event = self.parser.read_event(&data).map_err(|_e| {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(?_e, "failed to read event");
-            Error::InvalidEventName
-        })?;
+        let event = match self.parser.read_event(&data) {
+            Ok(event) => Some(event),
+            // A name the parser cannot borrow (written with an escape) or
+            // no name at all: the fallback handler, if any, may answer it.
+            Err(_e) if self.fallback_message_handler.read().unwrap().is_some() => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(?_e, "failed to read event, passed to the fallback handler");
+                None
+            }
+            Err(_e) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(?_e, "failed to read event");
+                return Err(Error::InvalidEventName);
+            }
+        };
         #[cfg(feature = "tracing")]
         tracing::debug!(?event, "reading");
-        if let Some(handler) = self.message_handlers.read().unwrap().get(event) {
+        let handlers = self.message_handlers.read().unwrap();
+        if let Some(handler) = event.and_then(|event| handlers.get(event)) {
             handler.call(self.clone(), data, ack);
         } else if let Some(fallback) = self.fallback_message_handler.read().unwrap().as_ref() {
             fallback.call(self.clone(), data, ack);
