@@ -33,6 +33,11 @@ pub enum Transport {
     Acme(AcmeTls),
 }
 
+/// The most a request's head may take (hyper's read buffer; its default is
+/// about 400 KiB, held by each connection that sends headers that long).
+/// Browsers send a few KiB.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
 /// What every listener holds its clients to.
 #[derive(Clone)]
 pub struct Guard {
@@ -131,7 +136,8 @@ fn guarded<A>(
         .http_builder()
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(guard.header_timeout);
+        .header_read_timeout(guard.header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES);
     Ok(server)
 }
 

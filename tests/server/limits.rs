@@ -58,6 +58,27 @@ async fn unfinished_request_headers_are_timed_out() {
 }
 
 #[tokio::test]
+async fn request_heads_over_64_kib_are_refused() {
+    let server = TestServer::start().await;
+    let long = reqwest::Client::new()
+        .get(server.http("/healthz"))
+        .header("x-padding", "p".repeat(100 * 1024))
+        .send()
+        .await;
+    assert!(
+        long.is_err() || long.unwrap().status() == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "a 100 KiB head read"
+    );
+    let usual = reqwest::Client::new()
+        .get(server.http("/healthz"))
+        .header("x-padding", "p".repeat(8 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(usual.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn unfinished_request_bodies_are_timed_out() {
     let server = TestServer::start_with(|config| config.request_timeout = Duration::from_secs(1)).await;
     for path in ["/api/rooms", "/socket.io/?EIO=4&transport=polling&sid=whatever"] {
