@@ -178,7 +178,7 @@ impl App {
         };
 
         let assets = Arc::new(Assets::new());
-        let pages = Arc::new(Pages::render(&assets.base()));
+        let pages = Arc::new(Pages::render(&assets.base(), hub.ice.offers_turn()));
         let routes = http::router(HttpState {
             hub: Arc::clone(&hub),
             pages,

@@ -17,18 +17,23 @@ pub struct Pages {
     home: String,
     missing_room: String,
     lookups_spent: String,
+    not_found: String,
     call: String,
 }
 
 const MISSING_ROOM: &str = "This room does not exist. The link may be mistyped, or the room \
 expired after staying empty. Start a new call, or ask for a new link.";
 
+const NOT_FOUND: &str = "There is no page at this address. Start a new call, or paste an invite \
+link below.";
+
 const LOOKUPS_SPENT: &str = "Too many links to rooms that do not exist were opened from your \
 address. Wait a few minutes, then open the link again.";
 
 impl Pages {
-    /// Fills in the asset path (and, for the missing-room page, the notice).
-    pub fn render(assets_base: &str) -> Self {
+    /// Fills in the asset path, the home page's notices, and whether the
+    /// call page offers "always relay" (only with a TURN server to relay).
+    pub fn render(assets_base: &str, offers_turn: bool) -> Self {
         let template = |name: &str| {
             let file = Templates::get(name).unwrap_or_else(|| panic!("page template {name} is embedded"));
             String::from_utf8_lossy(&file.data).replace("{{assets}}", assets_base)
@@ -41,8 +46,9 @@ impl Pages {
         Self {
             missing_room: with_notice(MISSING_ROOM, "missing-room"),
             lookups_spent: with_notice(LOOKUPS_SPENT, "rate-limited"),
+            not_found: with_notice(NOT_FOUND, "not-found"),
             home: with_notice("", ""),
-            call: template("call.html"),
+            call: template("call.html").replace("{{relay-option}}", if offers_turn { "" } else { "hidden" }),
         }
     }
 }
@@ -97,6 +103,7 @@ pub async fn add_slash(OriginalUri(uri): OriginalUri) -> Redirect {
     Redirect::permanent(&format!("{}/{query}", uri.path()))
 }
 
-pub async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found\n").into_response()
+/// Any other path: the home page, saying there is nothing here.
+pub async fn not_found(State(state): State<HttpState>) -> Response {
+    html(StatusCode::NOT_FOUND, &state.pages.not_found)
 }

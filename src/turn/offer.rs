@@ -28,6 +28,18 @@ pub struct BuiltinTurn {
 }
 
 impl IceServerList {
+    /// Whether peers are handed a TURN server (a relay), so that "always
+    /// relay" can be offered.
+    pub fn offers_turn(&self) -> bool {
+        self.builtin.is_some()
+            || !self.external_turn_urls.is_empty()
+            || self
+                .configured
+                .iter()
+                .flat_map(|server| &server.urls)
+                .any(|url| url.starts_with("turn:") || url.starts_with("turns:"))
+    }
+
     /// The list for `peer_id`, whose connection came in for `request_host`
     /// (the HTTP `Host`, port included or not).
     pub fn for_peer(&self, peer_id: &PeerId, request_host: Option<&str>) -> Vec<IceServer> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { initialState, PEER_LOST_MS, peerSeemsLost, statusOf, step } from '../../web/assets/js/call-state.js';
+import { helpWanted, initialState, PEER_LOST_MS, peerSeemsLost, statusOf, step } from '../../web/assets/js/call-state.js';
 
 const ADA = { peer_id: 'ada-peer', name: 'Ada' };
 const ack = ({ peer = 'bob-peer', members = [], polite = false, ice = [] } = {}) => ({
@@ -19,13 +19,16 @@ const ack = ({ peer = 'bob-peer', members = [], polite = false, ice = [] } = {})
   polite,
 });
 
-/** Runs `events` from `state`; returns the last state and every effect, in order. */
+/**
+ * Runs `events` from `state`; returns the last state and every effect, in
+ * order, but for the slow-connect timer's (tested on their own below).
+ */
 function run(state, ...events) {
   const effects = [];
   for (const event of events) {
     const result = step(state, event);
     state = result.state;
-    effects.push(...result.effects);
+    effects.push(...result.effects.filter((e) => e.do !== 'watch-slow-connect'));
   }
   return { state, effects };
 }
@@ -243,14 +246,14 @@ describe('offers', () => {
     const renegotiate = step(connectedCall(), { type: 'offer', from: 'ada-peer', name: 'Ada', sdp: 'v=0 b', sameSession: true });
     assert.deepEqual(kinds(renegotiate.effects), ['take-offer']);
     const reloaded = step(connectedCall(), { type: 'offer', from: 'ada-peer', name: 'Ada', sdp: 'v=0 c', sameSession: false });
-    assert.deepEqual(kinds(reloaded.effects), ['drop-peer', 'start-peer', 'take-offer']);
+    assert.deepEqual(kinds(reloaded.effects), ['drop-peer', 'start-peer', 'take-offer', 'watch-slow-connect']);
     assert.equal(reloaded.effects[1].initiator, false);
     assert.equal(reloaded.effects[2].sdp, 'v=0 c');
   });
 
   it('someone new arriving replaces the connection', () => {
     const { effects } = step(connectedCall(), { type: 'user-arrived', peerId: 'eve-peer', name: 'Eve' });
-    assert.deepEqual(kinds(effects), ['drop-peer', 'start-peer']);
+    assert.deepEqual(kinds(effects), ['drop-peer', 'start-peer', 'watch-slow-connect']);
   });
 });
 
@@ -282,5 +285,42 @@ describe('hanging up', () => {
   it('a hang-up of someone else is not ours', () => {
     const { state } = step(connectedCall(), { type: 'cut-the-call', peerId: 'eve-peer', name: 'Eve', reason: 'hangup' });
     assert.equal(statusOf(state), 'connected');
+  });
+});
+
+describe('a call that does not connect', () => {
+  const arrived = () =>
+    step(
+      run(
+        initialState(),
+        { type: 'socket-up' },
+        { type: 'join-requested', name: 'Ada' },
+        { type: 'joined', ack: ack({ peer: 'ada-peer' }), name: 'Ada' },
+      ).state,
+      { type: 'user-arrived', peerId: 'bob-peer', name: 'Bob' },
+    );
+
+  it('starts the slow-connect timer when connecting begins, and asks for help when it is due', () => {
+    const { state, effects } = arrived();
+    assert.deepEqual(effects.at(-1), { do: 'watch-slow-connect', on: true });
+    assert.equal(helpWanted(state), false);
+    const slow = step(state, { type: 'slow-connect-due' }).state;
+    assert.equal(helpWanted(slow), true);
+  });
+
+  it('stops asking once connected, and starts over if the connection is lost again', () => {
+    const slow = step(arrived().state, { type: 'slow-connect-due' }).state;
+    const connected = step(slow, { type: 'peer-state', connectionState: 'connected' });
+    assert.deepEqual(connected.effects, [{ do: 'watch-slow-connect', on: false }]);
+    assert.equal(helpWanted(connected.state), false);
+    assert.equal(connected.state.slowToConnect, false);
+    const lost = step(connected.state, { type: 'peer-state', connectionState: 'disconnected' });
+    assert.deepEqual(lost.effects, [{ do: 'watch-slow-connect', on: true }]);
+    assert.equal(helpWanted(lost.state), false);
+  });
+
+  it('a timer that fires after connecting is ignored', () => {
+    const connected = step(arrived().state, { type: 'peer-state', connectionState: 'connected' }).state;
+    assert.equal(step(connected, { type: 'slow-connect-due' }).state.slowToConnect, false);
   });
 });

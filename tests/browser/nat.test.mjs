@@ -55,8 +55,16 @@ describe('calls across NATs', { skip: skip ?? false, timeout: 240_000 }, () => {
           }),
         { what: 'negotiation to reach ICE checks' },
       );
-      // ...but no pair of them ever connects.
-      await new Promise((r) => setTimeout(r, 15_000));
+      // ...but no pair of them ever connects, and after a while each page
+      // says why: no direct path, and no relay offered.
+      for (const { page } of [ada, bob]) {
+        const help = await eventually(
+          async () => ((await page.getByTestId('call-help').isVisible()) ? page.getByTestId('call-help').textContent() : null),
+          { timeout: 30_000, what: 'the page explaining' },
+        );
+        assert.match(help, /No direct path was found/);
+        assert.match(help, /offers no relay \(TURN\)/);
+      }
       for (const { page } of [ada, bob]) {
         const state = await page.evaluate(() => window.__test.peerConnections.at(-1)?.iceConnectionState);
         assert.ok(['checking', 'failed', 'disconnected'].includes(state), `ICE state ${state}`);

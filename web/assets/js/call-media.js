@@ -2,7 +2,7 @@
 // them, the toggles, the choice of device, and the tracks the peer
 // connection sends as they change.
 
-import { explainMediaError, LocalMedia } from './media.js';
+import { explainMediaError, explainScreenError, LocalMedia } from './media.js';
 
 /**
  * Starts the camera and microphone for the call page. `currentPeer()` is the
@@ -10,7 +10,14 @@ import { explainMediaError, LocalMedia } from './media.js';
  * and of what is on and off.
  */
 export function callMedia({ view, currentPeer }) {
-  const media = new LocalMedia({ onTrackChange: (kind) => onTrackChange(kind) });
+  const media = new LocalMedia({
+    onTrackChange: (kind) => onTrackChange(kind),
+    onTrackLost: (kind) => {
+      const what = kind === 'video' ? 'camera' : 'microphone';
+      view.showMediaProblem(`Your ${what} stopped: it was unplugged, or another application took it. Reload the page to start it again: the call goes on.`);
+      renderToggles();
+    },
+  });
 
   /** What the other side is told: which of our tracks are on. */
   const localState = () => ({
@@ -35,6 +42,7 @@ export function callMedia({ view, currentPeer }) {
     const problem = await media.start();
     view.setMediaMessage(problem);
     view.showLocal(media.stream);
+    view.setPreviewState(media.track('video') ? null : 'No camera');
     renderToggles();
     await refreshDevices();
   }
@@ -61,7 +69,7 @@ export function callMedia({ view, currentPeer }) {
       await media.useDevice(kind, deviceId);
       view.setMediaMessage(null);
     } catch (err) {
-      view.setMediaMessage(explainMediaError(err, kind === 'audio' ? 'microphone' : 'camera'));
+      view.showMediaProblem(explainMediaError(err, kind === 'audio' ? 'microphone' : 'camera'));
     }
     await refreshDevices();
   }
@@ -73,8 +81,8 @@ export function callMedia({ view, currentPeer }) {
       try {
         await media.shareScreen(() => sendCurrentTrack('video').then(renderToggles));
       } catch (err) {
-        // Cancelling the browser's picker is not worth a message.
-        if (err.name !== 'NotAllowedError') view.setMediaMessage(explainMediaError(err, 'screen'));
+        const still = media.track('video') ? ' The other person still sees your camera.' : '';
+        view.showMediaProblem(explainScreenError(err) + still);
       }
     }
     await sendCurrentTrack('video');

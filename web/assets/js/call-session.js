@@ -4,14 +4,17 @@
 // effects it asks for, with the signalling connection, the peer connection,
 // the camera and microphone, and the view.
 
-import { initialState, PEER_LOST_MS, statusOf, step } from './call-state.js';
+import { helpWanted, initialState, PEER_LOST_MS, statusOf, step } from './call-state.js';
 import { callMedia } from './call-media.js';
+import { connectHelp, offersTurn, SLOW_CONNECT_MS } from './connect-help.js';
 import { renewalDelay } from './credentials.js';
 import { goHome } from './navigation.js';
 import { sessionIdOf } from './negotiation.js';
 import { createPeer } from './peer.js';
 import { inviteLink } from './rooms.js';
+import { watchQuality } from './quality-watch.js';
 import { watchRoute } from './route-watch.js';
+import { keepScreenAwake } from './wake-lock.js';
 import {
   forgetSeat,
   lastName,
@@ -36,6 +39,9 @@ export function runCall({ roomId, signalling, view }) {
   let peerLifetime = null;
   /** A description that could not be sent while the seat was not live. */
   let unsent = null;
+  /** The call-quality panel's refresh, while it is open. */
+  let qualityWatch = null;
+  let screenAwake = false;
   const local = callMedia({ view, currentPeer: () => peer });
 
   function dispatch(event) {
@@ -52,7 +58,25 @@ export function runCall({ roomId, signalling, view }) {
     view.setJoining(state.phase === 'joining');
     view.setLobbyError(state.lobbyError);
     view.setRemoteName(state.remote?.name);
+    view.setCallHelp(helpWanted(state) ? connectHelp(connectFacts()) : null);
+    if (state.phase === 'call' && !screenAwake) {
+      screenAwake = true;
+      keepScreenAwake({ signal, report: (held) => view.setWakeLock(held) });
+    }
   }
+
+  /** What the page knows of why the call does not connect. */
+  function connectFacts() {
+    return {
+      name: state.remote?.name,
+      turnOffered: offersTurn(state.seat?.iceServers),
+      relayOnly: relayOnly(),
+      ...(peer?.progress() ?? { localCandidates: 0, remoteCandidates: 0, wasConnected: false }),
+    };
+  }
+
+  /** "Always relay", when chosen and when there is a relay to use. */
+  const relayOnly = () => view.relayOnly && offersTurn(state.seat?.iceServers);
 
   /** Asks the server, with the seat's room; resolves with the acknowledgement or rejects with its error code. */
   const ask = (event, payload) => signalling.request(event, { room_id: roomId, ...payload });
@@ -150,6 +174,11 @@ export function runCall({ roomId, signalling, view }) {
       else timers.clear('peer-lost');
     },
 
+    'watch-slow-connect'({ on }) {
+      if (on) timers.set('slow-connect', SLOW_CONNECT_MS, () => dispatch({ type: 'slow-connect-due' }));
+      else timers.clear('slow-connect');
+    },
+
     /**
      * Ends the call on this page: tells the other side straight over the
      * data channel (a hang-up must arrive while the server is away) and the
@@ -178,7 +207,7 @@ export function runCall({ roomId, signalling, view }) {
       initiator,
       polite,
       iceServers: state.seat.iceServers,
-      relayOnly: view.relayOnly,
+      relayOnly: relayOnly(),
       media: local.media,
       signal: relay,
       on: {
@@ -241,6 +270,19 @@ export function runCall({ roomId, signalling, view }) {
     return false;
   }
 
+  function toggleStats() {
+    if (qualityWatch) {
+      qualityWatch.abort();
+      qualityWatch = null;
+      view.setStatsOpen(false);
+      return;
+    }
+    qualityWatch = new AbortController();
+    signal.addEventListener('abort', () => qualityWatch?.abort(), { once: true });
+    view.setStatsOpen(true);
+    watchQuality({ currentPeer: () => peer, show: (summary) => view.renderStats(summary), signal: qualityWatch.signal });
+  }
+
   async function copyLink() {
     try {
       await navigator.clipboard.writeText(inviteLink(roomId));
@@ -288,6 +330,7 @@ export function runCall({ roomId, signalling, view }) {
       sendChat,
       copyLink,
       relayOnlyChanged: rememberRelayOnly,
+      toggleStats,
     },
     { signal },
   );

@@ -24,6 +24,7 @@ export const REJOIN_RETRY_MS = 1000;
  * `remoteOnServer`: the server last said the other person holds a seat.
  * `peer`: the state of the peer connection (`none` without one).
  * `renewing`: reconnecting on purpose, for fresh TURN credentials.
+ * `slowToConnect`: the call has been `connecting` for a while (see `helpWanted`).
  */
 export function initialState(savedSeat = null) {
   return {
@@ -35,6 +36,7 @@ export function initialState(savedSeat = null) {
     remoteOnServer: false,
     peer: 'none',
     renewing: false,
+    slowToConnect: false,
     lobbyError: null,
   };
 }
@@ -53,6 +55,11 @@ export function statusOf(state) {
       if (!state.remote) return 'waiting';
       return state.peer === 'connected' ? 'connected' : 'connecting';
   }
+}
+
+/** The call has been connecting long enough that the person should be told why it does not. */
+export function helpWanted(state) {
+  return state.slowToConnect && statusOf(state) === 'connecting';
 }
 
 /** The media is down and the other person is gone from the server: if it stays so, the call is over. */
@@ -242,6 +249,11 @@ const handlers = {
     });
   },
 
+  'slow-connect-due'(state) {
+    if (statusOf(state) !== 'connecting') return { state };
+    return { state: { ...state, slowToConnect: true } };
+  },
+
   'renewal-due'(state) {
     if (state.phase !== 'call' || !state.seatLive) return { state };
     return { state: { ...state, renewing: true }, effects: [{ do: 'reconnect' }] };
@@ -264,17 +276,24 @@ const handlers = {
 
 /**
  * The next state after `event` (`{ type, ...details }`), and the effects to
- * run; an effect `{ do: 'watch-peer-lost', on }` follows every change of
- * whether the other person seems lost, so a timer can be kept in step.
+ * run. Timers are kept in step with the state: an effect
+ * `{ do: 'watch-peer-lost', on }` follows every change of whether the other
+ * person seems lost, and `{ do: 'watch-slow-connect', on }` every change of
+ * whether the call is `connecting`.
  */
 export function step(state, event) {
   const handler = handlers[event.type];
   if (!handler) throw new Error(`unknown call event ${event.type}`);
   const result = handler(state, event);
-  const next = result.state;
+  let next = result.state;
   const effects = [...(result.effects ?? [])];
   if (peerSeemsLost(next) !== peerSeemsLost(state)) {
     effects.push({ do: 'watch-peer-lost', on: peerSeemsLost(next) });
+  }
+  const connecting = statusOf(next) === 'connecting';
+  if (connecting !== (statusOf(state) === 'connecting')) {
+    effects.push({ do: 'watch-slow-connect', on: connecting });
+    if (!connecting) next = { ...next, slowToConnect: false };
   }
   return { state: next, effects };
 }

@@ -1,6 +1,11 @@
 // The call page's DOM: what the person sees, and the controls they use.
 // Everything a person or the other side typed is set as text, never as HTML.
 
+import { describePath } from './call-quality.js';
+
+/** How long an in-call notice stays up. */
+const NOTICE_MS = 12_000;
+
 const STATUS_TEXT = {
   lobby: 'Not in the call yet',
   waiting: 'Waiting for the other person to join',
@@ -24,6 +29,7 @@ export function bindCallView(doc = document) {
   const deviceSelects = { video: el('camera-select'), audio: el('mic-select') };
 
   const setPressed = (button, pressed) => button.setAttribute('aria-pressed', String(pressed));
+  let noticeTimer = null;
   const showText = (element, text) => {
     element.textContent = text ?? '';
     element.hidden = !text;
@@ -34,7 +40,7 @@ export function bindCallView(doc = document) {
      * Calls the person's actions until `signal` aborts: `join(name)`,
      * `hangUp()`, `toggle(kind)` for audio, video and screen,
      * `chooseDevice(kind, deviceId)`, `sendChat(text)` (true once sent),
-     * `copyLink()`, `relayOnlyChanged(on)`.
+     * `copyLink()`, `relayOnlyChanged(on)`, `toggleStats()`.
      */
     bindActions(actions, { signal }) {
       const on = (element, type, handler) => element.addEventListener(type, handler, { signal });
@@ -57,6 +63,7 @@ export function bindCallView(doc = document) {
       });
       on(el('copy-link'), 'click', () => actions.copyLink());
       on(relayOnly, 'change', () => actions.relayOnlyChanged(relayOnly.checked));
+      on(el('stats-toggle'), 'click', () => actions.toggleStats());
     },
 
     /** The name field, filled with the name used last time. */
@@ -68,8 +75,9 @@ export function bindCallView(doc = document) {
       nameInput.focus();
     },
 
+    /** "Always relay" is chosen, and offered (the server hands out a relay). */
     get relayOnly() {
-      return relayOnly.checked;
+      return relayOnly.checked && !el('relay-option').hidden;
     },
 
     set relayOnly(on) {
@@ -155,18 +163,72 @@ export function bindCallView(doc = document) {
       showText(el('media-message'), text);
     },
 
+    /** A problem with the camera, microphone or screen: in the lobby's message area, or in the call. */
+    showMediaProblem(text) {
+      if (doc.body.dataset.phase === 'call') this.showCallNotice(text);
+      else this.setMediaMessage(text);
+    },
+
+    /** A failure during the call, shown in the call for a while. */
+    showCallNotice(text) {
+      clearTimeout(noticeTimer);
+      showText(el('call-notice'), text);
+      if (text) noticeTimer = setTimeout(() => showText(el('call-notice'), null), NOTICE_MS);
+    },
+
+    /** Why the call does not connect and what to do, or nothing while all is well. */
+    setCallHelp(text) {
+      const help = el('call-help');
+      // Said again only when it changes: the line is announced to screen readers.
+      if ((help.textContent || null) !== (text || null)) showText(help, text);
+    },
+
+    /** Over the preview while the camera starts, or when there is none. */
+    setPreviewState(text) {
+      showText(el('preview-state'), text);
+    },
+
+    /** Whether the screen is kept awake: `held`, `released` or `unavailable`. */
+    setWakeLock(state) {
+      doc.body.dataset.wakeLock = state;
+    },
+
+    setStatsOpen(open) {
+      el('stats').hidden = !open;
+      el('stats-toggle').setAttribute('aria-expanded', String(open));
+    },
+
+    /** The call-quality panel's figures (see call-quality.js `summarize`). */
+    renderStats(summary) {
+      const unknown = '…';
+      const kbps = (value) => (value == null ? unknown : `${value} kbit/s`);
+      const rows = [
+        ['Path', describePath(summary.path) ?? unknown],
+        ['Round trip', summary.rttMs == null ? unknown : `${summary.rttMs} ms`],
+        ['Sending', kbps(summary.sendKbps)],
+        ['Receiving', kbps(summary.receiveKbps)],
+        ['Packets lost', summary.lossPercent == null ? unknown : `${summary.lossPercent} %`],
+        ['Your video', summary.sendResolution ?? unknown],
+        ['Their video', summary.receiveResolution ?? unknown],
+      ];
+      el('stats-list').replaceChildren(
+        ...rows.flatMap(([name, value]) => [
+          Object.assign(doc.createElement('dt'), { textContent: name }),
+          Object.assign(doc.createElement('dd'), { textContent: value }),
+        ]),
+      );
+    },
+
     setLobbyError(text) {
       showText(el('lobby-error'), text);
     },
 
-    /** Whether the media goes straight between the browsers or through a relay. */
-    setRoute(route) {
+    /** Whether the media goes straight between the browsers or through a relay, and over which protocol. */
+    setRoute(path) {
       const routeLine = el('route');
-      routeLine.dataset.route = route ?? '';
-      showText(
-        routeLine,
-        route === 'relay' ? 'Relayed through a TURN server' : route === 'direct' ? 'Direct connection' : null,
-      );
+      routeLine.dataset.route = path?.via ?? '';
+      routeLine.dataset.protocol = path?.protocol ?? '';
+      showText(routeLine, describePath(path));
     },
 
     renderMembers(members) {

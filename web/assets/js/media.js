@@ -23,6 +23,21 @@ export function explainMediaError(err, what = 'camera and microphone') {
   }
 }
 
+/** Why sharing the screen did not start, in words for a person in a call. */
+export function explainScreenError(err) {
+  switch (err?.name) {
+    case 'NotAllowedError':
+      return 'Screen sharing was refused or cancelled.';
+    case 'NotFoundError':
+      return 'There is no screen to share here.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The screen could not be captured; another application may be using it.';
+    default:
+      return `Sharing the screen did not start (${err?.name ?? 'unknown error'}).`;
+  }
+}
+
 const constraints = (kind, deviceId) => {
   const base = kind === 'audio' ? AUDIO : VIDEO;
   return deviceId ? { ...base, deviceId: { exact: deviceId } } : base;
@@ -31,12 +46,14 @@ const constraints = (kind, deviceId) => {
 /**
  * The local media of a call. `stream` is one MediaStream whose tracks are
  * swapped as devices change; `onTrackChange(kind, track)` is told of every swap
- * so senders can follow.
+ * so senders can follow, and `onTrackLost(kind)` of a device that stopped by
+ * itself (unplugged, taken by another application).
  */
 export class LocalMedia {
-  constructor({ onTrackChange }) {
+  constructor({ onTrackChange, onTrackLost }) {
     this.stream = new MediaStream();
     this.onTrackChange = onTrackChange;
+    this.onTrackLost = onTrackLost;
     this.enabled = { audio: true, video: true };
     this.screenTrack = null;
   }
@@ -148,6 +165,10 @@ export class LocalMedia {
       old.stop();
     }
     track.enabled = this.enabled[track.kind];
+    // 'ended' fires only when the device stops by itself, not on stop().
+    track.addEventListener('ended', () => {
+      if (this.track(track.kind) === track) this.onTrackLost?.(track.kind);
+    });
     this.stream.addTrack(track);
     this.onTrackChange?.(track.kind, track);
   }

@@ -19,6 +19,13 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
   });
   const remoteStream = new MediaStream();
   let channel = null;
+  /** What the call's help needs: whether the other side said how to reach it, and whether we ever connected. */
+  let localCandidates = 0;
+  let remoteCandidates = 0;
+  let wasConnected = false;
+  pc.addEventListener('icecandidate', ({ candidate }) => {
+    if (candidate?.candidate) localCandidates += 1;
+  });
 
   const outgoing = (kind) => (kind === 'video' ? media.outgoingVideo() : media.track('audio'));
   const transceiver = (kind) =>
@@ -53,7 +60,10 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
     remoteStream.addTrack(track);
     on.remoteStream(remoteStream);
   });
-  pc.addEventListener('connectionstatechange', () => on.stateChange(pc.connectionState));
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'connected') wasConnected = true;
+    on.stateChange(pc.connectionState);
+  });
 
   if (initiator) {
     useChannel(pc.createDataChannel(CHANNEL_LABEL, { ordered: true }));
@@ -79,7 +89,13 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
 
   return {
     pc,
-    receive: negotiator.receive,
+    receive(message) {
+      if (message.candidate) remoteCandidates += 1;
+      return negotiator.receive(message);
+    },
+
+    /** How far the connection got: `{ localCandidates, remoteCandidates, wasConnected }`. */
+    progress: () => ({ localCandidates, remoteCandidates, wasConnected }),
 
     /** The session id of the other side's peer connection, once known. */
     remoteSessionId() {
@@ -107,16 +123,9 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
       pc.restartIce();
     },
 
-    /** `relay` if the media goes through a TURN server, `direct` if not, null before a pair is chosen. */
-    async route() {
-      const report = await pc.getStats();
-      let pair = null;
-      report.forEach((stat) => {
-        if (stat.type === 'transport' && stat.selectedCandidatePairId) pair = report.get(stat.selectedCandidatePairId);
-      });
-      if (!pair) return null;
-      const types = [report.get(pair.localCandidateId)?.candidateType, report.get(pair.remoteCandidateId)?.candidateType];
-      return types.includes('relay') ? 'relay' : 'direct';
+    /** The connection's statistics now, as a plain array (see call-quality.js). */
+    async stats() {
+      return [...(await pc.getStats()).values()];
     },
 
     /** After the signalling connection came back: recover what may have been lost meanwhile. */

@@ -1,16 +1,20 @@
 // Which way the media goes (straight between the browsers or through a
-// relay), read from the peer connection's statistics as the call settles.
+// relay, and over which protocol), read from the peer connection's
+// statistics as the call settles.
+
+import { pathOf } from './call-quality.js';
 
 const ROUTE_CHECK_MS = 2000;
 
 /**
- * Calls `show(route)` every couple of seconds with `peer.route()` while
- * `connected()` says so, and `show(null)` otherwise, until `signal` aborts.
+ * Calls `show(path)` every couple of seconds with the path of `peer`'s
+ * selected pair (see `pathOf`) while `connected()` says so, and `show(null)`
+ * otherwise, until `signal` aborts.
  */
 export function watchRoute(peer, { connected, show, signal }) {
   const timer = setInterval(async () => {
     try {
-      show(connected() ? await peer.route() : null);
+      show(connected() ? pathOf(await peer.stats()) : null);
     } catch {
       show(null);
     }
