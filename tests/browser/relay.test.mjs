@@ -115,7 +115,8 @@ describe('calls through a TURN relay', { timeout: 180_000 }, () => {
   });
 
   it('remembers the "always relay" choice', async () => {
-    const server = await startServer();
+    // Offered only where the server hands out a relay.
+    const server = await startServer(['--ice-server', 'turn:user:pass@127.0.0.1:9?transport=udp']);
     try {
       const ada = await person(browser, 'Ada');
       const url = await newRoomUrl(server.url);
