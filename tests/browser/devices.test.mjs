@@ -1,9 +1,9 @@
 // People whose camera or microphone is refused or missing still get a call.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { eventually, launchBrowser, mediaStats, person, startServer, waitForStatus } from './harness.mjs';
+import { eventually, mediaStats, newRoomUrl, person, serverAndBrowser, waitForStatus } from './harness.mjs';
 
 /** Makes getUserMedia fail for the listed kinds with `errorName`, as a browser would. */
 function refuse(kinds, errorName) {
@@ -30,38 +30,28 @@ async function openAndJoin(who, url, name) {
 }
 
 describe('calls without a camera or microphone', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const shared = serverAndBrowser();
 
   async function callWith(other) {
-    const ada = await person(browser, 'Ada');
-    const { url } = await (await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
-    await openAndJoin(ada, `${server.url}${url}`, 'Ada');
+    const ada = await person(shared.browser, 'Ada');
+    const url = await newRoomUrl(shared.server.url);
+    await openAndJoin(ada, url, 'Ada');
     await waitForStatus(ada.page, 'waiting');
-    await openAndJoin(other, `${server.url}${url}`, other.name);
+    await openAndJoin(other, url, other.name);
     await waitForStatus(other.page, 'connected');
     await waitForStatus(ada.page, 'connected');
     return ada;
   }
 
   it('refused camera and microphone: a plain message, and the person still sees and hears', async () => {
-    const bob = await personWith(browser, 'Bob', ['audio', 'video'], 'NotAllowedError');
-    await bob.page.goto(`${server.url}/r/${(await (await fetch(`${server.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' } })).json()).room_id}/`);
+    const bob = await personWith(shared.browser, 'Bob', ['audio', 'video'], 'NotAllowedError');
+    await bob.page.goto(await newRoomUrl(shared.server.url));
     const message = bob.page.locator('#media-message');
     await eventually(async () => (await message.textContent()).includes('refused'), { what: 'the refusal explained' });
     assert.ok(await message.isVisible());
     await bob.context.close();
 
-    const receiveOnly = await personWith(browser, 'Cy', ['audio', 'video'], 'NotAllowedError');
+    const receiveOnly = await personWith(shared.browser, 'Cy', ['audio', 'video'], 'NotAllowedError');
     const ada = await callWith(receiveOnly);
     await eventually(async () => (await mediaStats(receiveOnly.page)).framesDecoded > 5, { what: 'Cy receiving video' });
     await eventually(async () => (await mediaStats(receiveOnly.page)).audioPackets > 5, { what: 'Cy receiving audio' });
@@ -72,7 +62,7 @@ describe('calls without a camera or microphone', { timeout: 120_000 }, () => {
   });
 
   it('no camera: joins with the microphone only', async () => {
-    const dee = await personWith(browser, 'Dee', ['video'], 'NotFoundError');
+    const dee = await personWith(shared.browser, 'Dee', ['video'], 'NotFoundError');
     const ada = await callWith(dee);
     await eventually(async () => (await mediaStats(ada.page)).audioPackets > 5, { what: 'Ada hearing Dee' });
     await eventually(async () => (await mediaStats(dee.page)).framesDecoded > 5, { what: 'Dee seeing Ada' });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -127,6 +128,24 @@ export async function launchBrowser(extraArgs = [], executablePath = CHROMIUM) {
 }
 
 export { CHROMIUM };
+
+/**
+ * A server (started with `args`) and a Chromium shared by the tests of the
+ * describe block this is called in, stopped after them; read `.server` and
+ * `.browser` in the tests.
+ */
+export function serverAndBrowser(args = []) {
+  const shared = { server: null, browser: null };
+  before(async () => {
+    shared.server = await startServer(args);
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.stop();
+  });
+  return shared;
+}
 
 /**
  * Test-only instrumentation, injected before the page's own scripts: keeps

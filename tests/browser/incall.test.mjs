@@ -17,6 +17,7 @@ import {
   newRoomUrl,
   person,
   resultsDir,
+  serverAndBrowser,
   startServer,
   waitForStatus,
 } from './harness.mjs';
@@ -78,19 +79,11 @@ describe('a call that cannot connect says why', { timeout: 180_000 }, () => {
 });
 
 describe('in the call', { timeout: 240_000 }, () => {
-  let server;
-  let browser;
+  const shared = serverAndBrowser();
   let call;
 
   before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    call = await connectedCall(browser, server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+    call = await connectedCall(shared.browser, shared.server.url);
   });
 
   it('says which way the media goes, and no help is shown', async () => {
@@ -165,23 +158,14 @@ describe('a failed screen share is told in the call', { timeout: 120_000 }, () =
 });
 
 describe('on a phone and a laptop', { timeout: 240_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const shared = serverAndBrowser();
 
   const box = (page, id) => testid(page, id).boundingBox();
   const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
   it('at 390×844, Join is visible without scrolling, the invite tools after it', async () => {
+
+    const { server, browser } = shared;
     const who = await person(browser, 'Ada', { viewport: PHONE, isMobile: true, hasTouch: true });
     await who.page.goto(await newRoomUrl(server.url));
     await waitForStatus(who.page, 'lobby');
@@ -198,6 +182,7 @@ describe('on a phone and a laptop', { timeout: 240_000 }, () => {
     ['1280x800', LAPTOP],
   ]) {
     it(`in the call at ${label}, the chat input and the controls never overlap`, async () => {
+      const { server, browser } = shared;
       const call = await connectedCall(browser, server.url, { viewport });
       const { page } = call.ada;
       await testid(page, 'chat-input').scrollIntoViewIfNeeded();
@@ -226,6 +211,8 @@ describe('on a phone and a laptop', { timeout: 240_000 }, () => {
   }
 
   it('an unknown path is a styled page that says so', async () => {
+
+    const { server, browser } = shared;
     const response = await fetch(`${server.url}/no/such/page`);
     assert.equal(response.status, 404);
     assert.match(response.headers.get('content-type'), /text\/html/);
@@ -238,19 +225,11 @@ describe('on a phone and a laptop', { timeout: 240_000 }, () => {
 });
 
 describe('accessibility', { timeout: 240_000 }, () => {
-  let server;
-  let browser;
+  const shared = serverAndBrowser();
   let axeSource;
 
   before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
     axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   /** axe-core's serious and critical violations on `page` (WCAG 2.2 A and AA). */
@@ -265,6 +244,8 @@ describe('accessibility', { timeout: 240_000 }, () => {
   }
 
   it('the home page, the home page with a notice, the lobby and a connected call pass axe-core', async () => {
+
+    const { server, browser } = shared;
     const page = await browser.newPage();
     await page.goto(server.url);
     assert.deepEqual(await seriousViolations(page), [], 'home');
@@ -280,6 +261,8 @@ describe('accessibility', { timeout: 240_000 }, () => {
   });
 
   it('by keyboard alone: create, join, hang up, with a visible focus', async () => {
+
+    const { server, browser } = shared;
     const ada = await person(browser, 'Ada');
     const { page } = ada;
     await page.goto(server.url);
