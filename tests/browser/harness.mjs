@@ -1,6 +1,7 @@
 // The pieces every browser test needs: the real server binary on a random
 // port, headless Chromium with a fake camera and microphone, instrumentation
 // to read WebRTC statistics, and a TCP proxy that can cut connections.
+// (Firefox, driven through puppeteer, is in drivers.mjs.)
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -150,8 +151,9 @@ export function serverAndBrowser(args = []) {
 /**
  * Test-only instrumentation, injected before the page's own scripts: keeps
  * every peer connection and every captured track where the test can read them.
+ * Runs in the page, in Chromium and in Firefox alike.
  */
-function instrument() {
+export function instrument() {
   const peerConnections = [];
   const tracks = [];
   const Native = window.RTCPeerConnection;
@@ -161,7 +163,8 @@ function instrument() {
       peerConnections.push(this);
     }
   };
-  for (const name of ['getUserMedia', 'getDisplayMedia']) {
+  // Only secure contexts have mediaDevices (not the about:blank a browser starts with).
+  for (const name of navigator.mediaDevices ? ['getUserMedia', 'getDisplayMedia'] : []) {
     const original = navigator.mediaDevices[name].bind(navigator.mediaDevices);
     navigator.mediaDevices[name] = async (...args) => {
       const stream = await original(...args);
@@ -177,14 +180,28 @@ export async function person(browser, name, contextOptions = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
   await context.addInitScript(instrument);
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') console.log(`[${name}] ${message.text()}`);
-  });
-  page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`));
+  forwardConsole(page, name);
   return { name, context, page };
 }
 
-/** Inbound video frames decoded, inbound audio packets and the selected ICE pair, from the live peer connection. */
+/**
+ * Prints the errors and warnings of `page` (a Playwright or a puppeteer page:
+ * Playwright says `warning`, puppeteer `warn`) and its uncaught exceptions to
+ * the test log, each line starting with `[name]`.
+ */
+export function forwardConsole(page, name) {
+  page.on('console', (message) => {
+    if (['error', 'warning', 'warn'].includes(message.type())) console.log(`[${name}] ${message.text()}`);
+  });
+  page.on('pageerror', (error) => console.log(`[${name}] page error: ${error.message}`));
+}
+
+/**
+ * Inbound video frames decoded, inbound audio packets and the selected ICE
+ * pair, from the live peer connection. `page` is anything that evaluates a
+ * function in the page with `evaluate(fn)`: a Playwright page, a puppeteer
+ * page, a person of drivers.mjs.
+ */
 export async function mediaStats(page) {
   return page.evaluate(async () => {
     const pc = window.__test.peerConnections.filter((p) => p.connectionState !== 'closed').at(-1);
@@ -244,7 +261,7 @@ export async function newRoomUrl(serverUrl, via = serverUrl) {
   return `${via}${(await response.json()).url}`;
 }
 
-/** Asserts that media keeps flowing into `page`: decoded video frames and audio packets both grow. */
+/** Asserts that media keeps flowing into `page` (as for `mediaStats`): decoded video frames and audio packets both grow. */
 export async function assertMediaFlows(page, { window = 1500 } = {}) {
   const before = await mediaStats(page);
   await new Promise((r) => setTimeout(r, window));
@@ -260,6 +277,7 @@ export async function assertMediaFlows(page, { window = 1500 } = {}) {
 
 export const status = (page) => page.getByTestId('call-status').getAttribute('data-state');
 
+/** Waits until the call status of `page` (Playwright's or puppeteer's: both have `waitForSelector`) is `state`. */
 export async function waitForStatus(page, state, timeout = 20_000) {
   await page.waitForSelector(`[data-testid="call-status"][data-state="${state}"]`, { timeout });
 }
