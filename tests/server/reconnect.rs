@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::harness::{Client, TestServer, assert_error, call_of_two, rejoin_request};
 
-const GRACE: Duration = Duration::from_millis(800);
+const GRACE: Duration = Duration::from_millis(1500);
 
 async fn server_with_short_grace() -> TestServer {
     TestServer::start_with(|c| c.reconnect_grace = GRACE).await
