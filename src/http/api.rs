@@ -110,6 +110,10 @@ pub async fn room(
 }
 
 #[cfg(test)]
+#[path = "api_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
