@@ -47,10 +47,10 @@ pub fn json() -> impl Strategy<Value = Value> {
         number(),
         text().prop_map(Value::String),
     ];
-    leaf.prop_recursive(4, 32, 6, |inner| {
+    leaf.prop_recursive(3, 20, 5, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((text(), inner), 0..6)
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((text(), inner), 0..5)
                 .prop_map(|members| Value::Object(members.into_iter().collect())),
         ]
     })
@@ -58,7 +58,7 @@ pub fn json() -> impl Strategy<Value = Value> {
 
 /// Any JSON object.
 pub fn object() -> impl Strategy<Value = Map<String, Value>> {
-    prop::collection::vec((text(), json()), 0..6).prop_map(|members| members.into_iter().collect())
+    prop::collection::vec((text(), json()), 0..4).prop_map(|members| members.into_iter().collect())
 }
 
 /// `value` written as JSON text in one of its many spellings: white space
@@ -159,20 +159,5 @@ impl Speller {
             }
         }
         out.push('"');
-    }
-}
-
-mod tests {
-    use super::*;
-
-    proptest! {
-        #[test]
-        fn every_spelling_decodes_to_its_value(value in json(), seed in any::<u64>()) {
-            let text = spell(&value, seed);
-            let decoded: Value = serde_json::from_str(&text).unwrap();
-            // Through the same float reader on both sides.
-            let expected: Value = serde_json::from_str(&value.to_string()).unwrap();
-            prop_assert_eq!(decoded, expected);
-        }
     }
 }

@@ -81,6 +81,9 @@ fn claims() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
+    // JSON of every shape is slow to make: fewer cases than the default.
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
     #[test]
     fn a_signed_ticket_names_its_seat_until_it_expires(
         seat in seat(),

@@ -1,5 +1,6 @@
 //! Properties of the `POST /api/rooms` body: `{}`, `{"room_id": ID}` or
-//! nothing; too large first, then bad-request or invalid-room-id.
+//! nothing; anything else is a bad-request, or an invalid-room-id when the
+//! id is a string the rule refuses.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -26,6 +27,9 @@ fn rule(raw: &str) -> bool {
 }
 
 proptest! {
+    // JSON of every shape is slow to make: fewer cases than the default.
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
     #[test]
     fn any_bytes_get_an_answer_of_the_protocol(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
         if let Err(refusal) = parse_create_body(&bytes) {
@@ -121,28 +125,18 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
-    /// Too large is said first, whatever else is wrong with the body, and
-    /// a body of exactly the limit is read.
+    /// A body of exactly 128 KiB is read like the same body without its
+    /// padding. (Over the limit, `too-large` comes before this parser: the
+    /// integration test `fuzz` checks that over HTTP.)
     #[test]
-    fn bodies_over_128_kib_are_too_large_whatever_else_is_wrong(
+    fn a_body_of_exactly_128_kib_is_read(
         id in prop_oneof![ROOM_ID.prop_map(Value::String), json()],
         others in object(),
         seed in any::<u64>(),
-        over in 1usize..4096,
-        spoil in prop_oneof![Just(None), Just(Some(&b"\xff"[..])), Just(Some(&b"]"[..])), Just(Some(&b"{"[..]))],
     ) {
-        let mut body = body(Some(id.clone()), others, seed).into_bytes();
-        prop_assume!(body.len() < MAX_PAYLOAD_BYTES);
-        let fitting = body.len();
-        body.resize(MAX_PAYLOAD_BYTES, b' ');
-        let read = parse_create_body(&body);
-        let mut alone = body[..fitting].to_vec();
-        alone.push(b' ');
-        prop_assert_eq!(read, parse_create_body(&alone), "padding to the limit changes nothing");
-        if let Some(spoil) = spoil {
-            body.splice(0..0, spoil.iter().copied());
-        }
-        body.resize(MAX_PAYLOAD_BYTES + over, b' ');
-        prop_assert_eq!(code(&body), ErrorCode::TooLarge);
+        let body = body(Some(id), others, seed).into_bytes();
+        let mut padded = body.clone();
+        padded.resize(MAX_PAYLOAD_BYTES, b' ');
+        prop_assert_eq!(parse_create_body(&padded), parse_create_body(&body));
     }
 }

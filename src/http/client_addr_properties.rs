@@ -94,6 +94,9 @@ fn forwarded_for(hops: &[String], cuts: &[bool]) -> HeaderMap {
 }
 
 proptest! {
+    // JSON of every shape is slow to make: fewer cases than the default.
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
     #[test]
     fn strangers_headers_are_ignored(
         proxies in trusted(),

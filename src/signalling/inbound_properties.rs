@@ -123,6 +123,17 @@ fn the_event_table_is_the_protocol_s() {
 }
 
 proptest! {
+    /// The generator the properties below rely on: however it spells a
+    /// value, the text decodes to that value.
+    #[test]
+    fn every_spelling_decodes_to_its_value(value in json(), seed in any::<u64>()) {
+        let text = spell(&value, seed);
+        let decoded: Json = serde_json::from_str(&text).unwrap();
+        // Through the same float reader on both sides.
+        let expected: Json = serde_json::from_str(&value.to_string()).unwrap();
+        prop_assert_eq!(decoded, expected);
+    }
+
     #[test]
     fn only_the_protocol_s_names_are_events(name in event_name()) {
         match EventName::parse(&name) {

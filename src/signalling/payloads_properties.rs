@@ -126,6 +126,9 @@ fn string(payload: &Json, key: &str) -> Option<String> {
 }
 
 proptest! {
+    // JSON of every shape is slow to make: fewer cases than the default.
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
     #[test]
     fn create_room_reads_an_optional_room_id(payload in payload(CREATE_ROOM), seed in any::<u64>()) {
         let packet = packet("create-room", &payload, seed);

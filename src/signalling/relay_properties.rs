@@ -107,6 +107,9 @@ proptest! {
 }
 
 proptest! {
+    // JSON of every shape is slow to make: fewer cases than the default.
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
     #[test]
     fn short_sdps_pass(sdp in text(), seed in any::<u64>()) {
         prop_assert!(check_sdp(&raw(spell_str(&sdp, seed))).is_ok());
