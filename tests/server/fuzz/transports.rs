@@ -23,33 +23,8 @@ pub async fn websocket(
     label: &str,
 ) -> Result<(), String> {
     let script = generator.script();
-    let url = format!(
-        "{}/socket.io/?EIO=4&transport=websocket",
-        server.replacen("http", "ws", 1)
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .map_err(|e| format!("{label}: no WebSocket: {e}"))?;
+    let mut ws = open_websocket(server, label).await?;
     let mut conversation = Conversation::new(label);
-    // The open packet, then CONNECT to the default namespace.
-    let open = next_text(&mut ws)
-        .await
-        .ok_or(format!("{label}: no open packet"))?;
-    if !open.starts_with('0') {
-        return Err(format!("{label}: open packet expected, got {open}"));
-    }
-    ws.send(Message::text("40"))
-        .await
-        .map_err(|e| format!("{label}: {e}"))?;
-    loop {
-        match next_text(&mut ws).await.as_deref() {
-            Some(ping) if ping.starts_with('2') => {
-                let _ = ws.send(Message::text("3")).await;
-            }
-            Some(connected) if connected.starts_with("40") => break,
-            other => return Err(format!("{label}: CONNECT answered {other:?}")),
-        }
-    }
 
     let mut sent_junk = false;
     for step in script {
@@ -131,6 +106,40 @@ pub async fn websocket(
         let _ = ws.close(None).await;
     }
     Ok(())
+}
+
+pub type WebSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A raw WebSocket to `server`, past the Engine.IO open packet and the
+/// Socket.IO CONNECT to the default namespace.
+pub async fn open_websocket(server: &str, label: &str) -> Result<WebSocket, String> {
+    let url = format!(
+        "{}/socket.io/?EIO=4&transport=websocket",
+        server.replacen("http", "ws", 1)
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| format!("{label}: no WebSocket: {e}"))?;
+    let open = next_text(&mut ws)
+        .await
+        .ok_or(format!("{label}: no open packet"))?;
+    if !open.starts_with('0') {
+        return Err(format!("{label}: open packet expected, got {open}"));
+    }
+    ws.send(Message::text("40"))
+        .await
+        .map_err(|e| format!("{label}: {e}"))?;
+    // Events only once the namespace said it is connected, as clients do.
+    loop {
+        match next_text(&mut ws).await.as_deref() {
+            Some(ping) if ping.starts_with('2') => {
+                let _ = ws.send(Message::text("3")).await;
+            }
+            Some(connected) if connected.starts_with("40") => return Ok(ws),
+            other => return Err(format!("{label}: CONNECT answered {other:?}")),
+        }
+    }
 }
 
 async fn next_text<S>(ws: &mut S) -> Option<String>
