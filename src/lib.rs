@@ -40,6 +40,8 @@ pub mod serve;
 pub mod shutdown;
 pub mod signalling;
 pub mod store;
+#[cfg(test)]
+mod strategies;
 pub mod telemetry;
 pub mod tls;
 pub mod turn;

@@ -53,6 +53,10 @@ impl serde::Serialize for PeerName {
 }
 
 #[cfg(test)]
+#[path = "peer_name_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

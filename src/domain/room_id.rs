@@ -62,6 +62,10 @@ impl serde::Serialize for RoomId {
 }
 
 #[cfg(test)]
+#[path = "room_id_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

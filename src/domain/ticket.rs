@@ -151,6 +151,10 @@ fn unix_millis(time: SystemTime) -> u64 {
 }
 
 #[cfg(test)]
+#[path = "ticket_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -64,6 +64,10 @@ impl fmt::Display for ConnId {
 }
 
 #[cfg(test)]
+#[path = "tokens_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

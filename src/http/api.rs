@@ -174,6 +174,10 @@ pub async fn wrong_method() -> ApiError {
 }
 
 #[cfg(test)]
+#[path = "api_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -101,6 +101,10 @@ pub async fn resolve_client(State(proxies): State<Proxies>, mut request: Request
 }
 
 #[cfg(test)]
+#[path = "client_addr_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;

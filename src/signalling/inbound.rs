@@ -201,6 +201,10 @@ fn payload_text(packet: &Value) -> Result<&str, SignalError> {
 }
 
 #[cfg(test)]
+#[path = "inbound_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

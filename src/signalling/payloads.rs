@@ -187,3 +187,7 @@ pub struct ErrorEvent<'a> {
     pub message: &'a str,
     pub event: &'a str,
 }
+
+#[cfg(test)]
+#[path = "payloads_properties.rs"]
+mod properties;

@@ -220,6 +220,10 @@ fn check_candidate(raw: &str) -> Result<(), SignalError> {
 }
 
 #[cfg(test)]
+#[path = "relay_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

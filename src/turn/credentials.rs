@@ -97,6 +97,10 @@ fn unix_seconds(time: SystemTime) -> u64 {
 }
 
 #[cfg(test)]
+#[path = "credentials_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

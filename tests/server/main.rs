@@ -8,6 +8,7 @@ const SPREAD: bool = false;
 
 mod acme;
 
+mod fuzz;
 mod http;
 mod input;
 mod limits;
