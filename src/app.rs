@@ -13,8 +13,8 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
-use socketioxide::SocketIo;
 use socketioxide::adapter::Emitter;
+use socketioxide::{ParserConfig, SocketIo};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -39,6 +39,10 @@ use crate::turn::{BuiltinTurn, IceServerList, TurnSecret, TurnServer, TurnSettin
 /// payload at the limit, with its event name, escapes and framing, always
 /// fits, and gets `too-large` from the handler when over it.
 const TRANSPORT_MAX_MESSAGE_BYTES: usize = 2 * signalling::MAX_PAYLOAD_BYTES;
+
+/// Binary attachments of one event (the protocol's events have none; an
+/// event that carries some is answered `bad-request`).
+const MAX_ATTACHMENTS: usize = 16;
 
 /// What each WebSocket reads at a time. Signalling messages are mostly a few
 /// hundred bytes (an offer a few KiB); the default 4 KiB, held by every idle
@@ -190,6 +194,14 @@ impl App {
             .ws_max_message_size(TRANSPORT_MAX_MESSAGE_BYTES)
             .max_buffer_size(256)
             .connect_timeout(limits::SESSION_JOIN_TIMEOUT)
+            // Attachments of an event still arriving are held until it is
+            // complete; no payload of the protocol may be larger than the
+            // transport's limit, and none carries more than a few.
+            .with_parser(
+                ParserConfig::common()
+                    .max_incoming_binary_buf_size(TRANSPORT_MAX_MESSAGE_BYTES)
+                    .max_incoming_binaries(MAX_ATTACHMENTS),
+            )
             .ws_read_buffer_size(WS_READ_CHUNK_BYTES)
             .with_state(Arc::clone(&hub));
         let (routes, io, background) = match sharing {

@@ -283,8 +283,6 @@ async fn keep_checking_health(url: String, fuzzing: Arc<AtomicBool>) -> usize {
 /// default cap of 1,000 connections per address lets one address make the
 /// server hold about 10 GB. Over long-polling the same.
 #[tokio::test]
-#[ignore = "bug: the attachments of an unfinished binary event are held up to socketioxide's default 10 MB per \
-            connection (the server sets no max_incoming_binary_buf_size), though no payload may exceed 128 KiB"]
 async fn attachments_beyond_any_payload_are_not_held() {
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
