@@ -9,6 +9,7 @@ import { callMedia } from './call-media.js';
 import { renewalDelay } from './credentials.js';
 import { goHome } from './navigation.js';
 import { sessionIdOf } from './negotiation.js';
+import { fileTransfers } from './file-transfer.js';
 import { createPeer } from './peer.js';
 import { inviteLink } from './rooms.js';
 import { watchRoute } from './route-watch.js';
@@ -25,7 +26,7 @@ import {
 /** How long hanging up waits for the server to confirm before leaving anyway. */
 const HANGUP_WAIT_MS = 2000;
 
-export function runCall({ roomId, signalling, view }) {
+export function runCall({ roomId, signalling, view, fileView }) {
   // Every listener and timer of this call stops with it.
   const lifetime = new AbortController();
   const { signal } = lifetime;
@@ -37,6 +38,7 @@ export function runCall({ roomId, signalling, view }) {
   /** A description that could not be sent while the seat was not live. */
   let unsent = null;
   const local = callMedia({ view, currentPeer: () => peer });
+  const files = fileTransfers({ view: fileView, otherName: () => state.remote?.name, signal });
 
   function dispatch(event) {
     const result = step(state, event);
@@ -106,6 +108,7 @@ export function runCall({ roomId, signalling, view }) {
     },
 
     'drop-peer'() {
+      files.detach();
       peerLifetime?.abort();
       peer?.close();
       peer = null;
@@ -192,6 +195,7 @@ export function runCall({ roomId, signalling, view }) {
           if (peer === connection) dispatch({ type: 'peer-hung-up' });
         },
         channelOpen: () => connection.sendState(local.localState()),
+        fileChannel: (channel, maxMessageSize) => files.useChannel(channel, maxMessageSize),
         error: (err) => console.warn('negotiation', err),
       },
     });
@@ -291,6 +295,7 @@ export function runCall({ roomId, signalling, view }) {
     },
     { signal },
   );
+  fileView.bindFileActions({ send: files.send, cancel: files.cancel }, { signal });
   navigator.mediaDevices?.addEventListener?.('devicechange', local.refreshDevices, { signal });
 }
 
