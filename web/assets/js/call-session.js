@@ -10,6 +10,7 @@ import { connectHelp, offersTurn, SLOW_CONNECT_MS } from './connect-help.js';
 import { renewalDelay } from './credentials.js';
 import { goHome } from './navigation.js';
 import { sessionIdOf } from './negotiation.js';
+import { fileTransfers } from './file-transfer.js';
 import { createPeer } from './peer.js';
 import { inviteLink } from './rooms.js';
 import { watchQuality } from './quality-watch.js';
@@ -28,7 +29,7 @@ import {
 /** How long hanging up waits for the server to confirm before leaving anyway. */
 const HANGUP_WAIT_MS = 2000;
 
-export function runCall({ roomId, signalling, view }) {
+export function runCall({ roomId, signalling, view, fileView }) {
   // Every listener and timer of this call stops with it.
   const lifetime = new AbortController();
   const { signal } = lifetime;
@@ -43,6 +44,7 @@ export function runCall({ roomId, signalling, view }) {
   let qualityWatch = null;
   let screenAwake = false;
   const local = callMedia({ view, currentPeer: () => peer });
+  const files = fileTransfers({ view: fileView, otherName: () => state.remote?.name, signal });
 
   function dispatch(event) {
     const result = step(state, event);
@@ -130,6 +132,7 @@ export function runCall({ roomId, signalling, view }) {
     },
 
     'drop-peer'() {
+      files.detach();
       peerLifetime?.abort();
       peer?.close();
       peer = null;
@@ -221,6 +224,7 @@ export function runCall({ roomId, signalling, view }) {
           if (peer === connection) dispatch({ type: 'peer-hung-up' });
         },
         channelOpen: () => connection.sendState(local.localState()),
+        fileChannel: (channel, maxMessageSize) => files.useChannel(channel, maxMessageSize),
         error: (err) => console.warn('negotiation', err),
       },
     });
@@ -334,6 +338,7 @@ export function runCall({ roomId, signalling, view }) {
     },
     { signal },
   );
+  fileView.bindFileActions({ send: files.send, cancel: files.cancel }, { signal });
   navigator.mediaDevices?.addEventListener?.('devicechange', local.refreshDevices, { signal });
 }
 

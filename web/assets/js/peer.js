@@ -2,6 +2,7 @@
 // channel, its negotiation, and the remote stream it receives.
 
 import { attachChannel, CHANNEL_LABEL } from './chat.js';
+import { FILE_CHANNEL_LABEL } from './file-transfer-core.js';
 import { negotiate, sessionIdOf } from './negotiation.js';
 
 const KINDS = ['audio', 'video'];
@@ -52,6 +53,8 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
   const useChannel = (dc) => {
     channel = attachChannel(dc, handlers);
   };
+  /** Files go on a channel of their own: the megabytes queued on it never wait ahead of a chat message or a hang-up. */
+  const useFileChannel = (dc) => on.fileChannel?.(dc, () => pc.sctp?.maxMessageSize ?? 0);
 
   pc.addEventListener('track', ({ track }) => {
     for (const old of remoteStream.getTracks().filter((t) => t.kind === track.kind)) {
@@ -67,6 +70,7 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
 
   if (initiator) {
     useChannel(pc.createDataChannel(CHANNEL_LABEL, { ordered: true }));
+    useFileChannel(pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }));
     for (const kind of KINDS) {
       const track = outgoing(kind);
       pc.addTransceiver(track ?? kind, {
@@ -77,6 +81,7 @@ export function createPeer({ initiator, iceServers, relayOnly, polite, media, si
   } else {
     pc.addEventListener('datachannel', ({ channel: dc }) => {
       if (dc.label === CHANNEL_LABEL) useChannel(dc);
+      else if (dc.label === FILE_CHANNEL_LABEL) useFileChannel(dc);
     });
   }
 
