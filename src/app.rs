@@ -60,6 +60,8 @@ pub struct App {
     turn: Option<(TurnSettings, TurnSecret)>,
     tls: Option<Tls>,
     http_redirect: Option<SocketAddr>,
+    /// Behind trusted reverse proxies, which serve browsers HTTPS.
+    proxied: bool,
 }
 
 /// Where rooms and events are shared: nowhere (one server), or in Redis.
@@ -241,6 +243,7 @@ impl App {
             turn: turn_settings.map(|settings| (settings, secret)),
             tls,
             http_redirect: config.http_redirect,
+            proxied: !config.trusted_proxies.is_empty(),
         })
     }
 
@@ -268,6 +271,7 @@ impl App {
             turn,
             tls,
             http_redirect,
+            proxied,
         } = self;
         let turn = match turn {
             Some((settings, secret)) => Some(start_turn(&settings, secret, &hub).await?),
@@ -288,7 +292,11 @@ impl App {
             }
             None => None,
         };
-        console::announce(local_addr, scheme);
+        console::announce(console::Serving {
+            addr: local_addr,
+            https: scheme == "https",
+            proxied,
+        });
 
         let handle = Handle::new();
         let stopper = handle.clone();
