@@ -346,7 +346,12 @@ async fn with_shared_secrets(config: &Config, store: &RedisStore) -> io::Result<
 async fn start_tls(tls: Tls) -> io::Result<Transport> {
     Ok(match tls {
         Tls::Files { cert, key } => {
-            let (config, fingerprint) = tls::files::load(&cert, &key)?;
+            let (config, fingerprint) = tls::files::load(&cert, &key).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot serve HTTPS with --tls-cert and --tls-key: {e}"),
+                )
+            })?;
             console::say(format_args!(
                 "TLS certificate {} (SHA-256 {fingerprint})",
                 cert.display()
