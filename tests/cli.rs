@@ -59,11 +59,16 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Self {
+        Self::start_with(args, |_| {})
+    }
+
+    /// Starts it with `args` and the command as changed by `tune`.
+    fn start_with(args: &[&str], tune: impl FnOnce(&mut Command)) -> Self {
         let state = tempfile::tempdir().unwrap();
-        let mut child = duet()
-            .arg("--state-dir")
-            .arg(state.path())
-            .args(args)
+        let mut command = duet();
+        command.arg("--state-dir").arg(state.path()).args(args);
+        tune(&mut command);
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -349,6 +354,25 @@ fn the_builtin_turn_server_takes_its_settings() {
         "example",
     ]);
     server.ready();
+}
+
+#[test]
+fn switches_in_the_environment_take_the_usual_spellings() {
+    for on in ["true", "1", "yes", "on"] {
+        let mut server = Server::start_with(
+            &["--listen", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0"],
+            |duet| {
+                duet.env("DUET_TURN", on);
+            },
+        );
+        let said = server.until(|said| said.contains(" in a browser")).to_owned();
+        assert!(
+            said.contains("STUN/TURN on udp"),
+            "DUET_TURN={on} starts TURN: {said}"
+        );
+    }
+    let said = refused(&run_with(duet().env("DUET_TURN", "maybe")), 2, "--turn");
+    assert!(said.contains("maybe"), "{said}");
 }
 
 #[test]
