@@ -64,6 +64,8 @@ pub struct App {
     turn: Option<(TurnSettings, TurnSecret)>,
     tls: Option<Tls>,
     http_redirect: Option<SocketAddr>,
+    /// Behind trusted reverse proxies, which serve browsers HTTPS.
+    proxied: bool,
 }
 
 /// Where rooms and events are shared: nowhere (one server), or in Redis.
@@ -253,6 +255,7 @@ impl App {
             turn: turn_settings.map(|settings| (settings, secret)),
             tls,
             http_redirect: config.http_redirect,
+            proxied: !config.trusted_proxies.is_empty(),
         })
     }
 
@@ -280,6 +283,7 @@ impl App {
             turn,
             tls,
             http_redirect,
+            proxied,
         } = self;
         let turn = match turn {
             Some((settings, secret)) => Some(start_turn(&settings, secret, &hub).await?),
@@ -300,7 +304,11 @@ impl App {
             }
             None => None,
         };
-        console::announce(local_addr, scheme);
+        console::announce(console::Serving {
+            addr: local_addr,
+            https: scheme == "https",
+            proxied,
+        });
 
         let handle = Handle::new();
         let stopper = handle.clone();
@@ -350,7 +358,12 @@ async fn with_shared_secrets(config: &Config, store: &RedisStore) -> io::Result<
 async fn start_tls(tls: Tls) -> io::Result<Transport> {
     Ok(match tls {
         Tls::Files { cert, key } => {
-            let (config, fingerprint) = tls::files::load(&cert, &key)?;
+            let (config, fingerprint) = tls::files::load(&cert, &key).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot serve HTTPS with --tls-cert and --tls-key: {e}"),
+                )
+            })?;
             console::say(format_args!(
                 "TLS certificate {} (SHA-256 {fingerprint})",
                 cert.display()

@@ -1,14 +1,13 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use duet::{App, Config, shutdown, telemetry};
 use tokio::net::TcpListener;
 use tracing_appender::non_blocking::NonBlockingBuilder;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let config = Config::from_command_line();
     if let Err(e) = config.validate() {
         return fail(&e);
     }
@@ -19,7 +18,12 @@ async fn main() -> ExitCode {
     let (stderr, _flush_on_exit) = NonBlockingBuilder::default()
         .lossy(true)
         .finish(std::io::stderr());
-    if let Err(e) = telemetry::init_logging(config.log_format, &config.log_level, stderr) {
+    if let Err(e) = telemetry::init_logging(
+        config.log_format,
+        &config.log_level,
+        telemetry::colour_on_stderr(),
+        stderr,
+    ) {
         return fail(&e);
     }
     // Every connection is a file descriptor: take all the process may have.

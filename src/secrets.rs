@@ -113,7 +113,9 @@ impl Secrets {
         }
         match Self::load_from(state_dir.path(), rejoin, turn) {
             Ok(secrets) => Ok(secrets),
-            Err(e) if matches!(state_dir, StateDir::Chosen(_)) => Err(e),
+            Err(e) if matches!(state_dir, StateDir::Chosen(_)) => {
+                Err(io::Error::new(e.kind(), format!("--state-dir: {e}")))
+            }
             Err(e) => {
                 tracing::warn!(
                     error = %e,

@@ -21,13 +21,12 @@ pub async fn budget_session_openings(
     request: Request,
     next: Next,
 ) -> Response {
-    if opens_a_session(&request) {
-        if let Some(client) = request.extensions().get::<ClientAddr>() {
-            if let Err(spent) = budget.spend(client.ip) {
-                return ApiError::from(SignalError::budget_spent("signalling sessions opened", spent))
-                    .into_response();
-            }
-        }
+    if opens_a_session(&request)
+        && let Some(client) = request.extensions().get::<ClientAddr>()
+        && let Err(spent) = budget.spend(client.ip)
+    {
+        return ApiError::from(SignalError::budget_spent("signalling sessions opened", spent))
+            .into_response();
     }
     next.run(request).await
 }

@@ -53,10 +53,10 @@ impl<A: Adapter> EventContext<A> {
     /// Sends the success acknowledgement `{"ok": true, ...body}` now, so the
     /// client has it before the events that follow from its request.
     pub fn ack<T: Serialize>(&self, body: T) {
-        if let Some(ack) = self.take_reply() {
-            if let Err(e) = ack.send(&Ok { ok: true, body }) {
-                tracing::debug!(error = %e, "acknowledgement not sent");
-            }
+        if let Some(ack) = self.take_reply()
+            && let Err(e) = ack.send(&Ok { ok: true, body })
+        {
+            tracing::debug!(error = %e, "acknowledgement not sent");
         }
     }
 

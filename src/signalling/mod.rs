@@ -136,13 +136,12 @@ async fn on_disconnect(hub: Arc<Hub>, session: Arc<Session>) {
     hub.metrics.connections.decrement(1.0);
     let ticket = session.ticket();
     ticket.turn().await;
-    if let Some(seat) = session.seat() {
-        if let Err(e) = hub
+    if let Some(seat) = session.seat()
+        && let Err(e) = hub
             .store
             .detach(&seat.room_id, &seat.peer_id, &session.conn)
             .await
-        {
-            tracing::warn!(error = %e, "could not hold the seat of a dropped connection");
-        }
+    {
+        tracing::warn!(error = %e, "could not hold the seat of a dropped connection");
     }
 }

@@ -4,5 +4,5 @@
 mod logging;
 mod metrics;
 
-pub use logging::{LogFormat, init_logging};
+pub use logging::{LogFilter, LogFormat, colour_on_stderr, init_logging};
 pub use metrics::Metrics;

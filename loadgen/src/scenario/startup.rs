@@ -48,6 +48,11 @@ pub fn run(servers: &[SocketAddr], args: &StartupArgs) -> Value {
             std::thread::sleep(Duration::from_micros(500));
         };
         std::thread::sleep(Duration::from_secs(1));
+        // Another process on the port would have answered for it: a server
+        // that could not listen has stopped by now.
+        if let Ok(Some(status)) = child.try_wait() {
+            return json!({"scenario": "startup", "error": format!("the server stopped ({status}); was the port taken?")});
+        }
         idle_rss = process::rss_kib(child.id()).ok();
         let _ = child.kill();
         let _ = child.wait();
