@@ -52,11 +52,13 @@ const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(60);
 pub async fn run(target: &Target, watched: &Watched, args: &BurstArgs) -> Value {
     let large_sdp = Arc::new(large_sdp(args.large_bytes));
     let mut rounds = Vec::new();
+    // A few peers failing among thousands is reported, not fatal: the
+    // memory figures stand. A round that delivered nothing is.
     let mut failed = false;
     for round in 0..args.rounds {
         let report = burst(target, watched, args, &large_sdp).await;
         eprintln!("burst {}: {report}", round + 1);
-        failed |= report["failures"].as_u64() != Some(0);
+        failed |= report["delivered"].as_u64() == Some(0) && args.connections > 1;
         rounds.push(report);
     }
     let first = rounds.first().cloned().unwrap_or(Value::Null);
@@ -85,7 +87,7 @@ pub async fn run(target: &Target, watched: &Watched, args: &BurstArgs) -> Value 
     }
     report["rounds"] = Value::Array(rounds);
     if failed {
-        report["error"] = json!("some connections or messages failed; see the rounds");
+        report["error"] = json!("a round delivered nothing; see the rounds");
     }
     report
 }
@@ -135,6 +137,14 @@ async fn burst(target: &Target, watched: &Watched, args: &BurstArgs, large_sdp: 
                 delivered += outcome.received;
                 refused += outcome.refused;
                 if outcome.received < args.messages as u64 {
+                    if exchange_failures < 3 {
+                        eprintln!(
+                            "burst: a peer got {} of {} messages: {}",
+                            outcome.received,
+                            args.messages,
+                            outcome.ended.as_deref().unwrap_or("?")
+                        );
+                    }
                     exchange_failures += 1;
                 }
                 conns.push(conn);
@@ -191,6 +201,8 @@ async fn burst(target: &Target, watched: &Watched, args: &BurstArgs, large_sdp: 
 struct Outcome {
     received: u64,
     refused: u64,
+    /// Why the reading stopped short.
+    ended: Option<String>,
 }
 
 /// Sends `messages` to the peer `to` (the first an offer, large if given,
@@ -229,12 +241,24 @@ async fn exchange(
     let mut outcome = Outcome {
         received: 0,
         refused: 0,
+        ended: None,
     };
     let deadline = Instant::now() + EXCHANGE_TIMEOUT;
     while outcome.received < messages as u64 {
         let text = match tokio::time::timeout_at(deadline, conn.recv_text()).await {
             Ok(Ok(Some(text))) => text,
-            Ok(Ok(None)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(None)) => {
+                outcome.ended = Some("closed by the server".into());
+                break;
+            }
+            Ok(Err(e)) => {
+                outcome.ended = Some(e.to_string());
+                break;
+            }
+            Err(_) => {
+                outcome.ended = Some(format!("not all came within {} s", EXCHANGE_TIMEOUT.as_secs()));
+                break;
+            }
         };
         match wire::classify(&text) {
             Frame::Ping => conn.send_raw(wire::PONG).await?,
