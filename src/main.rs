@@ -1,3 +1,6 @@
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod heap_trim;
+
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -35,6 +38,9 @@ async fn main() -> ExitCode {
         Ok(listener) => listener,
         Err(e) => return fail(&format!("cannot listen on {}: {e}", config.listen)),
     };
+    // Freed memory goes back to the system after a burst (see heap_trim).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    heap_trim::spawn();
     let app = match App::new(&config).await {
         Ok(app) => app,
         Err(e) => return fail(&e.to_string()),

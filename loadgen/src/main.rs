@@ -7,6 +7,7 @@ mod conn;
 mod process;
 mod redis_memory;
 mod scenario;
+mod server_metrics;
 mod stats;
 mod watched;
 mod wire;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use conn::Target;
-use scenario::{churn, hold, relay, startup};
+use scenario::{burst, churn, hold, relay, soak, startup};
 use watched::Watched;
 
 #[derive(Debug, Parser)]
@@ -53,6 +54,12 @@ enum Scenario {
     Churn(churn::ChurnArgs),
     /// Starts the server command given after `--`; time to serving, and idle memory.
     Startup(startup::StartupArgs),
+    /// A held population and steady call churn for a long time; the server's
+    /// memory and counts every sample, and whether they come back after.
+    Soak(soak::SoakArgs),
+    /// Many connections, messages (some large), all closed; the server's
+    /// memory before, at the peak, and a while after.
+    Burst(burst::BurstArgs),
 }
 
 fn parse_sources(spec: &str) -> Result<Vec<IpAddr>, String> {
@@ -112,6 +119,8 @@ fn main() -> ExitCode {
             Scenario::Relay(args) => relay::run(&target, &watched, args).await,
             Scenario::Churn(args) => churn::run(&target, &watched, args).await,
             Scenario::Startup(args) => startup::run(&target.servers, args),
+            Scenario::Soak(args) => soak::run(&target, &watched, args).await,
+            Scenario::Burst(args) => burst::run(&target, &watched, args).await,
         }
     });
 

@@ -52,7 +52,7 @@ pub async fn run(target: &Target, watched: &Watched, args: &ChurnArgs) -> Value 
             while Instant::now() < until {
                 let n = next_conn.fetch_add(2, Ordering::Relaxed);
                 let begun = Instant::now();
-                let outcome = cycle(&target, n).await;
+                let outcome = cycle(&target, n, Ending::HangUp).await;
                 let mut tally = tally.lock().await;
                 match outcome {
                     Ok(setup) => {
@@ -100,9 +100,19 @@ pub async fn run(target: &Target, watched: &Watched, args: &ChurnArgs) -> Value 
     report
 }
 
-/// One call from nothing to hung up. Returns the set-up time: from the first
-/// connect until both peers have each other's candidate.
-async fn cycle(target: &Target, n: usize) -> io::Result<Duration> {
+/// How a call ends once set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// `cut-the-call`, then both leave the namespace and close.
+    HangUp,
+    /// Both connections dropped without a word (a reset): the server holds
+    /// both seats for the reconnect grace, then empties the room.
+    Drop,
+}
+
+/// One call from nothing to its end. Returns the set-up time: from the
+/// first connect until both peers have each other's candidate.
+pub async fn cycle(target: &Target, n: usize, ending: Ending) -> io::Result<Duration> {
     let begun = Instant::now();
     let (a, b) = tokio::join!(Conn::connect(target, n), Conn::connect(target, n + 1));
     let (mut a, mut b) = (a?, b?);
@@ -144,6 +154,10 @@ async fn cycle(target: &Target, n: usize) -> io::Result<Duration> {
     b.expect_event("ice-candidate").await?;
     a.expect_event("ice-candidate").await?;
     let setup = begun.elapsed();
+    if ending == Ending::Drop {
+        drop((a, b));
+        return Ok(setup);
+    }
 
     a.request("cut-the-call", |o| o.push_str("{}")).await?;
     b.expect_event("cut-the-call").await?;

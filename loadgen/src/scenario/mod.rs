@@ -1,8 +1,10 @@
 //! The scenarios; each prints one JSON line of results.
 
+pub mod burst;
 pub mod churn;
 pub mod hold;
 pub mod relay;
+pub mod soak;
 pub mod startup;
 
 use std::sync::Arc;
