@@ -57,6 +57,7 @@
 use std::{
     collections::VecDeque,
     fmt::Debug,
+    pin::{Pin, pin},
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU8, Ordering},
@@ -70,10 +71,13 @@ use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Str, TransportType};
 use futures_util::FutureExt;
 use http::request::Parts;
 use smallvec::{SmallVec, smallvec};
-use tokio::sync::{
-    Mutex,
-    mpsc::{self, Receiver, error::TrySendError},
-    watch,
+use tokio::{
+    sync::{
+        Mutex, Notify,
+        mpsc::{self, Receiver, error::TrySendError},
+        watch,
+    },
+    time::{Instant, Sleep},
 };
 
 pub use engineioxide_core::Sid;
@@ -229,12 +233,12 @@ where
     /// message is retained; subsequent volatile sends overwrite the previous one.
     volatile_tx: watch::Sender<Option<PacketBuf>>,
 
-    /// Internal channel to receive Pong [`Packets`](Packet) (v4 protocol) or Ping (v3 protocol) in the heartbeat job
-    /// which is running in a separate task
-    heartbeat_rx: Mutex<Receiver<()>>,
-    /// Channel to send Ping [`Packets`](Packet) (v4 protocol) or Ping (v3 protocol) from the connexion to the heartbeat job
-    /// which is running in a separate task
-    pub(crate) heartbeat_tx: mpsc::Sender<()>,
+    /// Set by the connection when a Pong [`Packet`] (v4 protocol) or Ping (v3 protocol) arrives, and taken by
+    /// the heartbeat job, which is running in a separate task and woken through [`Socket::heartbeat_notify`].
+    /// (A flag rather than a channel of capacity 1: a channel's shared state takes 0.5 KB per socket.)
+    heartbeat_received: AtomicBool,
+    /// Wakes the heartbeat job when [`Socket::heartbeat_received`] is set
+    heartbeat_notify: Notify,
 
     /// A cancellation token that will be triggered when the socket is being closed.
     pub(crate) cancellation_token: CancellationToken,
@@ -264,7 +268,6 @@ where
         supports_binary: bool,
     ) -> Self {
         let (internal_tx, internal_rx) = mpsc::channel(config.max_buffer_size);
-        let (heartbeat_tx, heartbeat_rx) = mpsc::channel(1);
         let (volatile_tx, volatile_rx) = watch::channel(None);
 
         Self {
@@ -278,8 +281,8 @@ where
 
             volatile_tx,
 
-            heartbeat_rx: Mutex::new(heartbeat_rx),
-            heartbeat_tx,
+            heartbeat_received: AtomicBool::new(false),
+            heartbeat_notify: Notify::new(),
             cancellation_token: CancellationToken::new(),
 
             close_fn,
@@ -355,23 +358,23 @@ where
     /// Heartbeat is sent every `interval` milliseconds and the client is expected to respond within `timeout` milliseconds.
     ///
     /// If the client does not respond within the timeout, the connection is closed.
+    ///
+    /// The pings go out on the schedule of a [`tokio::time::Interval`] (the first at once, then every `interval`,
+    /// late ones at once), kept with the one timer that also bounds the wait for each pong.
     async fn heartbeat_job_v4(&self, interval: Duration, timeout: Duration) -> Result<(), Error> {
-        let mut heartbeat_rx = self
-            .heartbeat_rx
-            .try_lock()
-            .expect("Pong rx should be locked only once");
-
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = ?self.id, "heartbeat sender routine started");
 
-        let mut interval_tick = tokio::time::interval(interval);
-        interval_tick.tick().await;
+        let mut tick = Instant::now();
+        let mut timer = pin!(tokio::time::sleep_until(tick));
         // Some clients send the pong packet in first. If that happens, we should consume it.
-        heartbeat_rx.try_recv().ok();
+        self.heartbeat_received.swap(false, Ordering::AcqRel);
         loop {
             // If we are currently upgrading we should pause the heartbeat process
             if self.is_upgrading() {
-                interval_tick.tick().await;
+                tick += interval;
+                timer.as_mut().reset(tick);
+                timer.as_mut().await;
                 continue;
             }
 
@@ -385,39 +388,56 @@ where
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?self.id, "waiting for pong");
 
-            tokio::time::timeout(timeout, heartbeat_rx.recv())
-                .await
-                .map_err(|_| Error::HeartbeatTimeout)?
-                .ok_or(Error::HeartbeatTimeout)?;
+            timer.as_mut().reset(Instant::now() + timeout);
+            self.wait_heartbeat(timer.as_mut()).await?;
 
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?self.id, "pong received");
 
-            interval_tick.tick().await;
+            tick += interval;
+            timer.as_mut().reset(tick);
+            timer.as_mut().await;
         }
     }
 
     #[cfg(feature = "v3")]
     async fn heartbeat_job_v3(&self, interval: Duration, timeout: Duration) -> Result<(), Error> {
-        let mut heartbeat_rx = self
-            .heartbeat_rx
-            .try_lock()
-            .expect("Pong rx should be locked only once");
-
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = ?self.id, "heartbeat receiver routine started");
 
+        let mut timer = pin!(tokio::time::sleep(interval + timeout));
         loop {
-            tokio::time::timeout(interval + timeout, heartbeat_rx.recv())
-                .await
-                .map_err(|_| Error::HeartbeatTimeout)?
-                .ok_or(Error::HeartbeatTimeout)?;
+            timer.as_mut().reset(Instant::now() + interval + timeout);
+            self.wait_heartbeat(timer.as_mut()).await?;
 
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?self.id, "ping received, sending pong");
             self.internal_tx
                 .try_send(Box::new(smallvec![Packet::Pong]))
                 .map_err(|_| Error::HeartbeatTimeout)?;
+        }
+    }
+
+    /// Tells the heartbeat job that a Pong (v4 protocol) or Ping (v3 protocol) arrived.
+    /// If one is already waiting to be seen, the client is already known to be alive.
+    pub(crate) fn heartbeat(&self) {
+        self.heartbeat_received.store(true, Ordering::Release);
+        self.heartbeat_notify.notify_one();
+    }
+
+    /// Waits for [`Socket::heartbeat`], or fails when `timer` elapses first.
+    async fn wait_heartbeat(&self, mut timer: Pin<&mut Sleep>) -> Result<(), Error> {
+        loop {
+            // Registered before the flag is read: a heartbeat in between leaves a permit.
+            let notified = self.heartbeat_notify.notified();
+            if self.heartbeat_received.swap(false, Ordering::AcqRel) {
+                return Ok(());
+            }
+            tokio::select! {
+                biased;
+                () = notified => {}
+                () = timer.as_mut() => return Err(Error::HeartbeatTimeout),
+            }
         }
     }
 
@@ -566,8 +586,7 @@ impl<D: Default + Send + Sync + 'static> std::fmt::Debug for Socket<D> {
             .field("conn", &self.transport)
             .field("internal_rx", &self.internal_rx)
             .field("internal_tx", &self.internal_tx)
-            .field("heartbeat_rx", &self.heartbeat_rx)
-            .field("heartbeat_tx", &self.heartbeat_tx)
+            .field("heartbeat_received", &self.heartbeat_received)
             .field("cancellation_token", &self.cancellation_token)
             .field("req_data", &self.req_parts)
             .finish()
@@ -615,7 +634,6 @@ where
         buffer_size: usize,
     ) -> (Arc<Socket<D>>, tokio::sync::mpsc::Receiver<Packet>) {
         let (internal_tx, internal_rx) = mpsc::channel(buffer_size);
-        let (heartbeat_tx, heartbeat_rx) = mpsc::channel(1);
         let (volatile_tx, volatile_rx) = watch::channel(None);
 
         let sock = Self {
@@ -629,8 +647,8 @@ where
 
             volatile_tx,
 
-            heartbeat_rx: Mutex::new(heartbeat_rx),
-            heartbeat_tx,
+            heartbeat_received: AtomicBool::new(false),
+            heartbeat_notify: Notify::new(),
             cancellation_token: CancellationToken::new(),
             close_fn,
 

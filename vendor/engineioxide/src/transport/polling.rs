@@ -193,7 +193,7 @@ where
             }
             Ok(Packet::Pong | Packet::Ping) => {
                 // A full channel means that the client is already known to be alive.
-                socket.heartbeat_tx.try_send(()).ok();
+                socket.heartbeat();
                 Ok(())
             }
             Ok(Packet::Message(msg)) => {

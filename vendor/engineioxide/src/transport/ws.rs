@@ -215,7 +215,7 @@ where
                 }
                 Packet::Pong | Packet::Ping => {
                     // A full channel means that the client is already known to be alive.
-                    socket.heartbeat_tx.try_send(()).ok();
+                    socket.heartbeat();
                     Ok::<(), Error>(())
                 }
                 Packet::Message(msg) => {
