@@ -81,7 +81,7 @@ use tokio::{
 };
 
 pub use engineioxide_core::Sid;
-use tokio_util::sync::CancellationToken;
+use tokio_util::{future::FutureExt as _, sync::CancellationToken};
 
 /// A [`DisconnectReason`] represents the reason why a [`Socket`] was closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,19 +320,21 @@ where
     pub(crate) fn spawn_heartbeat(self: Arc<Self>, interval: Duration, timeout: Duration) {
         let cancellation_token = self.cancellation_token.clone();
 
+        // `with_cancellation_token_owned` rather than `CancellationToken::run_until_cancelled_owned`: that one
+        // is an async fn calling another, each keeping a copy of the job's future in the task.
         tokio::spawn(
-            cancellation_token
-                .run_until_cancelled_owned(async move {
-                    if let Err(_e) = self.heartbeat_job(interval, timeout).await {
-                        self.close(DisconnectReason::HeartbeatTimeout);
-                        #[cfg(feature = "tracing")]
-                        tracing::debug!(id = ?self.id, "heartbeat error: {_e}");
-                    }
-                })
-                .inspect(|_v| {
+            async move {
+                if let Err(_e) = self.heartbeat_job(interval, timeout).await {
+                    self.close(DisconnectReason::HeartbeatTimeout);
                     #[cfg(feature = "tracing")]
-                    tracing::debug!(aborted = _v.is_none(), "heartbeat job completed");
-                }),
+                    tracing::debug!(id = ?self.id, "heartbeat error: {_e}");
+                }
+            }
+            .with_cancellation_token_owned(cancellation_token)
+            .inspect(|_v| {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(aborted = _v.is_none(), "heartbeat job completed");
+            }),
         );
     }
 
