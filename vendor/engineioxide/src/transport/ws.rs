@@ -65,18 +65,37 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
         .ok_or(Error::InvalidWebSocketKey)?
         .clone();
 
-    tokio::spawn(async move {
-        let conn = hyper::upgrade::on(req)
-            .await
-            .map(hyper_util::rt::TokioIo::new);
-
-        let res = match conn {
-            Ok(conn) => on_init(engine.clone(), conn, protocol, sid, parts).await,
-            Err(_e) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!("ws upgrade error: {}", _e);
-                return;
+    // Waiting for the upgrade and the handshake run boxed, so that what they hold (the request,
+    // the stream being set up, the timers of an upgrade) is freed when the connection starts,
+    // instead of staying in its task, which is sized for the largest of its states, for as long
+    // as the connection lives.
+    let on_upgrade = hyper::upgrade::on(req);
+    let handshake = Box::pin({
+        let engine = engine.clone();
+        async move {
+            match on_upgrade.await {
+                Ok(conn) => {
+                    let conn = hyper_util::rt::TokioIo::new(conn);
+                    Some(init(engine, conn, protocol, sid, parts).await)
+                }
+                Err(_e) => {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!("ws upgrade error: {}", _e);
+                    None
+                }
             }
+        }
+    });
+
+    let connection = async move {
+        let res = match handshake.await {
+            None => return,
+            Some(Ok((socket, ws))) => {
+                let rx = start::<H, _>(&socket, ws);
+                run(&engine, socket, rx).await;
+                Ok(())
+            }
+            Some(Err(e)) => Err(e),
         };
 
         match res {
@@ -93,7 +112,13 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
                 }
             }
         }
-    });
+    };
+    #[cfg(feature = "tracing")]
+    let connection = tracing::Instrument::instrument(
+        connection,
+        tracing::trace_span!("init_websocket", ?protocol, ?sid),
+    );
+    tokio::spawn(connection);
 
     Ok(ws_response(&ws_key))
 }
@@ -103,17 +128,41 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
 /// Sends an open packet if it is not an upgrade from a polling request
 ///
 /// Read packets from the websocket and handle them, it will block until the connection is closed
-#[cfg_attr(
-    feature = "tracing",
-    tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
-)]
-pub async fn on_init<H: EngineIoHandler, S>(
+pub fn on_init<H: EngineIoHandler, S>(
     engine: Arc<EngineIo<H>>,
     conn: S,
     protocol: ProtocolVersion,
     sid: Option<Sid>,
     req_data: Parts,
-) -> Result<(), Error>
+) -> impl Future<Output = Result<(), Error>> + Send + 'static
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // The handshake runs boxed: see `new_req`.
+    let handshake = Box::pin(init(engine.clone(), conn, protocol, sid, req_data));
+    let connection = async move {
+        let (socket, ws) = handshake.await?;
+        let rx = start::<H, S>(&socket, ws);
+        run(&engine, socket, rx).await;
+        Ok(())
+    };
+    #[cfg(feature = "tracing")]
+    let connection = tracing::Instrument::instrument(
+        connection,
+        tracing::trace_span!("init_websocket", ?protocol, ?sid),
+    );
+    connection
+}
+
+/// Sets up a websocket connection: the upgrade of a polling session, or a new session and
+/// its open packet. Returns the session's socket and the websocket.
+async fn init<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    conn: S,
+    protocol: ProtocolVersion,
+    sid: Option<Sid>,
+    req_data: Parts,
+) -> Result<(Arc<Socket<H::Data>>, WebSocketStream<S>), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -164,13 +213,36 @@ where
             .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
         (socket, ws)
     };
+    Ok((socket, ws))
+}
+
+/// Splits the websocket of a connection just set up: the writing half goes to a task of its own,
+/// which forwards the socket's packets; the reading half is returned, for [`run`].
+fn start<H: EngineIoHandler, S>(
+    socket: &Arc<Socket<H::Data>>,
+    ws: WebSocketStream<S>,
+) -> SplitStream<WebSocketStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (tx, rx) = ws.split();
 
     // Pipe between websocket and internal socket channel.
     tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx));
+    rx
+}
 
+/// Hands the packets read from the websocket to the handler until the connection closes, then
+/// closes the session.
+async fn run<H: EngineIoHandler, S>(
+    engine: &Arc<EngineIo<H>>,
+    socket: Arc<Socket<H::Data>>,
+    rx: SplitStream<WebSocketStream<S>>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     // pipe between internal socket channel and websocket
-    match forward_to_handler(&engine, rx, &socket)
+    match forward_to_handler(engine, rx, &socket)
         .with_cancellation_token(&socket.cancellation_token)
         .await
     {
@@ -192,7 +264,6 @@ where
             tracing::debug!(sid = %socket.id, "socket is closing");
         }
     }
-    Ok(())
 }
 
 /// Forwards all packets received from a websocket to a EngineIo [`Socket`]
