@@ -88,30 +88,27 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     });
 
     let connection = async move {
-        let res = match handshake.await {
+        // Nothing of the handshake's outcome but the socket and the reading half is kept while
+        // the connection runs.
+        let (socket, rx) = match handshake.await {
             None => return,
             Some(Ok((socket, ws))) => {
                 let rx = start::<H, _>(&socket, ws);
-                run(&engine, socket, rx).await;
-                Ok(())
+                (socket, rx)
             }
-            Some(Err(e)) => Err(e),
-        };
-
-        match res {
-            Ok(_) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(?sid, "ws closed")
-            }
-            Err(Error::MultipleWebsocketRequests) => {}
-            Err(_e) => {
+            Some(Err(Error::MultipleWebsocketRequests)) => return,
+            Some(Err(_e)) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!(?sid, "ws closed with error: {_e}");
                 if let Some(sid) = sid {
                     engine.close_session(sid, DisconnectReason::TransportError);
                 }
+                return;
             }
-        }
+        };
+        run(&engine, socket, rx).await;
+        #[cfg(feature = "tracing")]
+        tracing::debug!(?sid, "ws closed")
     };
     #[cfg(feature = "tracing")]
     let connection = tracing::Instrument::instrument(
