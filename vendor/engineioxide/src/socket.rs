@@ -369,6 +369,8 @@ where
 
         let mut tick = Instant::now();
         let mut timer = pin!(tokio::time::sleep_until(tick));
+        // The first tick, as `Interval`'s: due at once, seen when the timer driver next runs.
+        timer.as_mut().await;
         // Some clients send the pong packet in first. If that happens, we should consume it.
         self.heartbeat_received.swap(false, Ordering::AcqRel);
         loop {
