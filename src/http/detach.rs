@@ -1,20 +1,27 @@
-//! Frees each Socket.IO connection from hyper's read buffer.
+//! Frees each Socket.IO connection from hyper's read buffer, and keeps of
+//! its request head only what is read again.
 //!
-//! engineioxide keeps a connection's request head (URI and headers) for as
-//! long as the connection lives. hyper parses those as views into its 8 to
-//! 16 KiB read buffer, so keeping them keeps the whole buffer: the largest
-//! single cost of an idle connection. Copying the few bytes they need lets
-//! the buffer go when the handshake is done.
+//! engineioxide keeps a connection's request head (URI, headers and
+//! extensions) for as long as the connection lives. hyper parses those as
+//! views into its 8 to 16 KiB read buffer, so keeping them keeps the whole
+//! buffer: the largest single cost of an idle connection. Copying the few
+//! bytes they need lets the buffer go when the handshake is done.
 //!
 //! Only the headers something reads are copied: a browser sends a dozen
 //! more (user agent, languages, extensions...), about 1 KiB per connection
-//! that nothing would ever look at again. Who the client is was settled
-//! before this point ([`crate::domain::ClientAddr`]).
+//! that nothing would ever look at again. The same goes for the extensions
+//! the HTTP layers put on the request (the original URI, the route's
+//! parameters, the peer's socket address): a connection keeps only who the
+//! client is ([`crate::domain::ClientAddr`], settled before this point) and
+//! hyper's handle of the WebSocket upgrade, which engineioxide takes.
 
-use axum::extract::{OriginalUri, Request};
+use axum::extract::Request;
 
 use axum::http::header::{CONTENT_TYPE, HOST, SEC_WEBSOCKET_KEY};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Uri};
+use hyper::upgrade::OnUpgrade;
+
+use crate::domain::ClientAddr;
 
 /// The headers read after this point: the WebSocket key (engineioxide,
 /// for the upgrade), the content type (engineioxide, for a polling post),
@@ -25,26 +32,35 @@ pub async fn detach_from_read_buffer(mut request: Request) -> Request {
     if !request.uri().path().starts_with("/socket.io/") {
         return request;
     }
-    let headers: HeaderMap = request
-        .headers()
-        .iter()
-        .filter(|(name, _)| KEPT_HEADERS.contains(name))
-        .filter_map(|(name, value)| Some((name.clone(), HeaderValue::from_bytes(value.as_bytes()).ok()?)))
-        .collect();
+    let kept = |(name, _): &(&HeaderName, &HeaderValue)| KEPT_HEADERS.contains(name);
+    // Sized to what it keeps: grown one insert at a time, a map of three
+    // headers reserves room for six.
+    let mut headers = HeaderMap::with_capacity(request.headers().iter().filter(kept).count());
+    for (name, value) in request.headers().iter().filter(kept) {
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
+            headers.append(name.clone(), value);
+        }
+    }
     *request.headers_mut() = headers;
     if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
-        // axum keeps a copy of the URI too, as an extension.
-        if request.extensions().get::<OriginalUri>().is_some() {
-            request.extensions_mut().insert(OriginalUri(uri.clone()));
-        }
         *request.uri_mut() = uri;
     }
+    let mut extensions = Extensions::new();
+    if let Some(client) = request.extensions().get::<ClientAddr>() {
+        extensions.insert(*client);
+    }
+    if let Some(upgrade) = request.extensions_mut().remove::<OnUpgrade>() {
+        extensions.insert(upgrade);
+    }
+    // Without its own copy, axum's `OriginalUri` is the URI, as here.
+    *request.extensions_mut() = extensions;
     request
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::extract::OriginalUri;
 
     #[tokio::test]
     async fn keeps_the_uri_and_the_headers_read_later() {
@@ -62,6 +78,29 @@ mod tests {
         assert_eq!(copied.headers()["sec-websocket-key"], "dGhlIHNhbXBsZSBub25jZQ==");
         assert_eq!(copied.headers()["content-type"], "text/plain");
         assert_eq!(copied.headers().len(), 3);
+        assert!(copied.headers().capacity() < 6);
+    }
+
+    #[tokio::test]
+    async fn keeps_only_the_client_and_the_upgrade_among_the_extensions() {
+        let client = ClientAddr {
+            ip: "192.0.2.1".parse().unwrap(),
+            secure: false,
+        };
+        let request = Request::builder()
+            .uri("/socket.io/?EIO=4&transport=websocket")
+            .extension(client)
+            .extension(OriginalUri(
+                "/socket.io/?EIO=4&transport=websocket".parse().unwrap(),
+            ))
+            .extension(42u32)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let copied = detach_from_read_buffer(request).await;
+        assert_eq!(copied.extensions().get::<ClientAddr>(), Some(&client));
+        assert!(copied.extensions().get::<OriginalUri>().is_none());
+        assert!(copied.extensions().get::<u32>().is_none());
+        assert_eq!(copied.extensions().len(), 1);
     }
 
     #[tokio::test]
