@@ -90,7 +90,7 @@ impl Speller {
     }
 
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 
     fn space(&mut self, out: &mut String) {
