@@ -178,6 +178,26 @@ impl Conn {
         .await
     }
 
+    /// Keeps the connection open, answering pings, until `stop` completes
+    /// (true) or the connection drops first (false).
+    pub async fn idle_until(&mut self, stop: impl std::future::Future) -> bool {
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => return true,
+                message = self.recv() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        if wire::classify(text.as_str()) == Frame::Ping && self.send_raw(wire::PONG).await.is_err() {
+                            return false;
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return false,
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+    }
+
     /// Leaves the namespace and drops the connection (with a reset).
     pub async fn close(mut self) {
         let _ = self.send_raw(wire::DISCONNECT).await;

@@ -8,14 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
 use super::set_up_rooms;
 use crate::conn::{Conn, Target};
 use crate::process;
 use crate::redis_memory;
 use crate::watched::Watched;
-use crate::wire::{self, Frame};
 
 #[derive(Debug, clap::Args)]
 pub struct HoldArgs {
@@ -101,19 +99,7 @@ fn redis_used_memory(redis: Option<SocketAddr>) -> Option<u64> {
 
 /// Keeps a connection open until `until`, answering pings.
 async fn hold(mut conn: Conn, until: tokio::time::Instant, dropped: Arc<AtomicUsize>) {
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep_until(until) => return,
-            message = conn.recv() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    if wire::classify(text.as_str()) == Frame::Ping && conn.send_raw(wire::PONG).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                Some(Ok(_)) => {}
-            },
-        }
+    if !conn.idle_until(tokio::time::sleep_until(until)).await {
+        dropped.fetch_add(1, Ordering::Relaxed);
     }
-    dropped.fetch_add(1, Ordering::Relaxed);
 }

@@ -16,7 +16,6 @@ use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::Message;
 
 use super::churn::{self, Ending};
 use super::set_up_rooms;
@@ -25,7 +24,6 @@ use crate::process;
 use crate::server_metrics::{self, Counts};
 use crate::stats;
 use crate::watched::Watched;
-use crate::wire::{self, Frame};
 
 #[derive(Debug, clap::Args)]
 pub struct SoakArgs {
@@ -379,23 +377,10 @@ async fn settle_to(
 /// Keeps a connection open, answering pings, until told to leave (then it
 /// leaves the namespace and closes). `alive` turns false if it drops first.
 async fn hold(mut conn: Conn, mut leave: watch::Receiver<bool>, alive: Arc<AtomicBool>) {
-    loop {
-        tokio::select! {
-            _ = leave.changed() => {
-                conn.close().await;
-                return;
-            }
-            message = conn.recv() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    if wire::classify(text.as_str()) == Frame::Ping && conn.send_raw(wire::PONG).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                Some(Ok(_)) => {}
-            },
-        }
+    if conn.idle_until(leave.changed()).await {
+        conn.close().await;
+    } else {
+        alive.store(false, Ordering::Relaxed);
+        eprintln!("soak: a held connection dropped");
     }
-    alive.store(false, Ordering::Relaxed);
-    eprintln!("soak: a held connection dropped");
 }
