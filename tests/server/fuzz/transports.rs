@@ -156,6 +156,12 @@ where
 
 /// One HTTP long-polling session: the handshake, then the script in POSTs
 /// (batches of small packets, big ones alone), then GETs for the answers.
+/// The body of a GET of `url`; a failure says `what` failed.
+async fn get_text(http: &reqwest::Client, url: &str, what: &str) -> Result<String, String> {
+    let response = http.get(url).send().await.map_err(|e| format!("{what}: {e}"))?;
+    response.text().await.map_err(|e| format!("{what}: {e}"))
+}
+
 pub async fn polling(
     server: &str,
     mut generator: Generator,
@@ -165,14 +171,7 @@ pub async fn polling(
     let script = generator.script();
     let http = reqwest::Client::builder().timeout(PATIENCE).build().unwrap();
     let base = format!("{server}/socket.io/?EIO=4&transport=polling");
-    let open = http
-        .get(&base)
-        .send()
-        .await
-        .map_err(|e| format!("{label}: handshake: {e}"))?
-        .text()
-        .await
-        .map_err(|e| format!("{label}: handshake: {e}"))?;
+    let open = get_text(&http, &base, &format!("{label}: handshake")).await?;
     let open: Value = serde_json::from_str(open.strip_prefix('0').unwrap_or_default())
         .map_err(|e| format!("{label}: open packet {open}: {e}"))?;
     let url = format!("{base}&sid={}", open["sid"].as_str().unwrap_or_default());
@@ -201,14 +200,7 @@ pub async fn polling(
     // arrive before that.
     let mut connected = false;
     while !connected {
-        let answer = http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| format!("{label}: no CONNECT answer: {e}"))?
-            .text()
-            .await
-            .map_err(|e| format!("{label}: no CONNECT answer: {e}"))?;
+        let answer = get_text(&http, &url, &format!("{label}: no CONNECT answer")).await?;
         for packet in answer.split('\x1e') {
             if packet.starts_with('2') {
                 post("3".to_owned()).await?;
