@@ -5,6 +5,36 @@
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
+/// The client-to-server events, as PROTOCOL.md names them: written out
+/// here, so that the tests do not take the server's own table for the truth.
+pub const PROTOCOL_EVENTS: [&str; 8] = [
+    "create-room",
+    "room-info",
+    "join",
+    "rejoin",
+    "offer",
+    "answer",
+    "ice-candidate",
+    "cut-the-call",
+];
+
+/// The error codes, as PROTOCOL.md lists them, in its order.
+pub const PROTOCOL_ERROR_CODES: [&str; 13] = [
+    "bad-request",
+    "invalid-room-id",
+    "invalid-name",
+    "no-such-room",
+    "room-taken",
+    "full-room",
+    "not-joined",
+    "already-joined",
+    "no-such-peer",
+    "bad-token",
+    "too-large",
+    "rate-limited",
+    "internal",
+];
+
 /// The protocol's room id rule, as a generator of ids it allows.
 pub const ROOM_ID: &str = "[a-z0-9][a-z0-9-]{2,63}";
 

@@ -174,24 +174,7 @@ mod tests {
     #[test]
     fn codes_are_the_protocol_strings() {
         let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(
-            all,
-            [
-                "bad-request",
-                "invalid-room-id",
-                "invalid-name",
-                "no-such-room",
-                "room-taken",
-                "full-room",
-                "not-joined",
-                "already-joined",
-                "no-such-peer",
-                "bad-token",
-                "too-large",
-                "rate-limited",
-                "internal"
-            ]
-        );
+        assert_eq!(all, crate::strategies::PROTOCOL_ERROR_CODES);
     }
 
     #[test]

@@ -10,19 +10,7 @@ use socketioxide::adapter::LocalAdapter;
 
 use super::*;
 use crate::domain::ConnId;
-use crate::strategies::{json, spell, text};
-
-/// The client-to-server events, as PROTOCOL.md names them.
-const PROTOCOL_EVENTS: [&str; 8] = [
-    "create-room",
-    "room-info",
-    "join",
-    "rejoin",
-    "offer",
-    "answer",
-    "ice-candidate",
-    "cut-the-call",
-];
+use crate::strategies::{PROTOCOL_EVENTS, json, spell, text};
 
 fn packet(text: String) -> Value {
     Value::Str(text.into(), None)

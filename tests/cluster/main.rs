@@ -5,6 +5,11 @@
 
 #[path = "../server/harness.rs"]
 mod harness;
+/// The protocol's words and the generators the unit properties use
+/// (`src/strategies.rs`), shared.
+#[allow(dead_code)]
+#[path = "../../src/strategies.rs"]
+mod strategies;
 
 /// Clients connect to the servers in turn.
 const SPREAD: bool = true;

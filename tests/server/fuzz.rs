@@ -46,11 +46,6 @@ use serde_json::json;
 use crate::harness::{TestServer, call_of_two};
 use packets::Generator;
 
-/// The generators the unit properties use (`src/strategies.rs`), shared.
-#[allow(dead_code)]
-#[path = "../../src/strategies.rs"]
-mod strategies;
-
 /// Replays a run when set.
 const SEED_VARIABLE: &str = "DUET_FUZZ_SEED";
 const DEFAULT_SEED: u64 = 0x6475_6574_6675_7a7a;
@@ -71,33 +66,6 @@ const MAX_PAYLOAD_BYTES: usize = 128 * 1024;
 
 /// The room capacity of the test server (the default).
 const MAX_USERS: usize = 2;
-
-const PROTOCOL_EVENTS: [&str; 8] = [
-    "create-room",
-    "room-info",
-    "join",
-    "rejoin",
-    "offer",
-    "answer",
-    "ice-candidate",
-    "cut-the-call",
-];
-
-const ERROR_CODES: [&str; 13] = [
-    "bad-request",
-    "invalid-room-id",
-    "invalid-name",
-    "no-such-room",
-    "room-taken",
-    "full-room",
-    "not-joined",
-    "already-joined",
-    "no-such-peer",
-    "bad-token",
-    "too-large",
-    "rate-limited",
-    "internal",
-];
 
 /// Rooms the fuzz connections share, so that some of them meet.
 const FUZZ_ROOMS: [&str; 2] = ["fuzz-room", "48213"];

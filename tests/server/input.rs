@@ -7,24 +7,14 @@ use rust_socketio::Payload;
 use serde_json::{Value, json};
 
 use crate::harness::{TestServer, assert_error, call_of_two};
-
-const EVENTS: [&str; 8] = [
-    "create-room",
-    "room-info",
-    "join",
-    "rejoin",
-    "offer",
-    "answer",
-    "ice-candidate",
-    "cut-the-call",
-];
+use crate::strategies::PROTOCOL_EVENTS;
 
 #[tokio::test]
 async fn payloads_that_are_not_objects_are_bad_requests() {
     let server = TestServer::start().await;
     let (_, ada, _, mut bob, _) = call_of_two(&server).await;
     let mallory = server.connect().await;
-    for event in EVENTS {
+    for event in PROTOCOL_EVENTS {
         for payload in [
             json!("text"),
             json!(42),

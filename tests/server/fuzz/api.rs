@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::packets::Generator;
-use super::strategies::{self, json, spell, text};
 use super::{API_REQUESTS, FUZZ_ROOMS, MAX_PAYLOAD_BYTES, PATIENCE};
+use crate::strategies::{self, json, spell, text};
 
 /// `POST /api/rooms` with generated bodies, `GET /api/rooms/{id}` with
 /// generated ids: always an answer of the protocol's table.

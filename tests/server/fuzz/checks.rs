@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 use serde_json::Value;
 
 use super::packets::{Expect, Verdict};
-use super::{ERROR_CODES, MAX_USERS, Stats};
+use super::{MAX_USERS, Stats};
+use crate::strategies::PROTOCOL_ERROR_CODES as ERROR_CODES;
 
 /// What one connection waits for, and what it has been told so far.
 pub struct Conversation {

@@ -8,8 +8,9 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Value, json};
 
-use super::strategies::{self, json, object, spell, text};
-use super::{Call, EVENTS_PER_CONNECTION, FUZZ_ROOMS, MAX_PAYLOAD_BYTES, PROTOCOL_EVENTS};
+use super::{Call, EVENTS_PER_CONNECTION, FUZZ_ROOMS, MAX_PAYLOAD_BYTES};
+use crate::strategies::PROTOCOL_EVENTS;
+use crate::strategies::{self, json, object, spell, text};
 
 /// A seeded source of packets, one per connection so that the order in
 /// which connections run does not change what each sends.
